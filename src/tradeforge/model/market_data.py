@@ -10,9 +10,9 @@ Timestamps are integer nanoseconds since the Unix epoch, UTC.
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
 from dataclasses import dataclass
 from enum import StrEnum
+from numbers import Integral, Real
 
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
@@ -131,7 +131,7 @@ class TradeTick:
         if self.size <= 0:
             raise MarketDataError(f"trade size must be positive, got {self.size}")
         if self.aggressor is not None:
-            object.__setattr__(self, "aggressor", AggressorSide(self.aggressor))
+            object.__setattr__(self, "aggressor", _aggressor(self.aggressor))
         if not isinstance(self.trade_id, str):
             raise MarketDataError(f"trade_id must be a string, got {self.trade_id!r}")
 
@@ -208,6 +208,13 @@ def _checked_volume(value: object) -> float:
     if not math.isfinite(value) or value < 0:
         raise MarketDataError(f"bar volume must be finite and >= 0, got {value!r}")
     return float(value)
+
+
+def _aggressor(value: AggressorSide | str) -> AggressorSide:
+    try:
+        return AggressorSide(value)
+    except ValueError:
+        raise MarketDataError(f"aggressor must be 'buy', 'sell' or None, got {value!r}") from None
 
 
 def _to_price(value: object, name: str) -> Price:

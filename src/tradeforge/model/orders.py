@@ -1,0 +1,748 @@
+"""Orders: a validated specification plus a status machine driven by events.
+
+An :class:`Order` is created ``INITIALIZED`` with its :class:`OrderInitialized` event and then
+changes only through :meth:`Order.apply`, which checks the transition against the table below
+and refuses anything else with :class:`InvalidOrderTransition`, leaving the order unchanged::
+
+    INITIALIZED      -> SUBMITTED | REJECTED | CANCELED (denied locally)
+    SUBMITTED        -> ACCEPTED | REJECTED | CANCELED | PARTIALLY_FILLED | FILLED | EXPIRED
+    ACCEPTED         -> PARTIALLY_FILLED | FILLED | PENDING_CANCEL | CANCELED | EXPIRED
+                        | ACCEPTED (updated)
+    PARTIALLY_FILLED -> PARTIALLY_FILLED (filled, updated) | FILLED | PENDING_CANCEL
+                        | CANCELED | EXPIRED
+    PENDING_CANCEL   -> CANCELED | PARTIALLY_FILLED | FILLED | EXPIRED
+                        | ACCEPTED or PARTIALLY_FILLED (cancel rejected: the status before)
+    FILLED, CANCELED, REJECTED, EXPIRED: terminal
+
+Fills are exact: the order keeps ``filled_qty`` and the exact sum of ``price * qty`` and divides
+only when ``avg_px`` is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TypedDict, TypeVar, Unpack
+
+from tradeforge.model.enums import (
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+    TrailingOffsetType,
+)
+from tradeforge.model.events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderInitialized,
+    OrderPendingCancel,
+    OrderRejected,
+    OrderSubmitted,
+    OrderUpdated,
+)
+from tradeforge.model.fill import divide
+from tradeforge.model.symbol import Symbol
+from tradeforge.model.values import EXACT, Money, NumberError, Price, Quantity, to_decimal
+
+_S = OrderStatus
+_ALLOWED: dict[type[OrderEvent], frozenset[OrderStatus]] = {
+    OrderSubmitted: frozenset({_S.INITIALIZED}),
+    OrderAccepted: frozenset({_S.SUBMITTED}),
+    OrderRejected: frozenset({_S.INITIALIZED, _S.SUBMITTED}),
+    OrderCanceled: frozenset(
+        {_S.INITIALIZED, _S.SUBMITTED, _S.ACCEPTED, _S.PARTIALLY_FILLED, _S.PENDING_CANCEL}
+    ),
+    OrderExpired: frozenset({_S.SUBMITTED, _S.ACCEPTED, _S.PARTIALLY_FILLED, _S.PENDING_CANCEL}),
+    OrderPendingCancel: frozenset({_S.ACCEPTED, _S.PARTIALLY_FILLED}),
+    OrderCancelRejected: frozenset({_S.PENDING_CANCEL}),
+    OrderUpdated: frozenset({_S.ACCEPTED, _S.PARTIALLY_FILLED}),
+    OrderFilled: frozenset({_S.SUBMITTED, _S.ACCEPTED, _S.PARTIALLY_FILLED, _S.PENDING_CANCEL}),
+}
+_NOTHING: frozenset[OrderStatus] = frozenset()
+_T = TypeVar("_T", bound=Decimal)
+_ZERO = Quantity(0)
+
+
+class OrderError(ValueError):
+    """An invalid order specification or event; the message names the order and the field."""
+
+
+class InvalidOrderTransition(OrderError):  # noqa: N818 - the name the domain uses
+    """An event that the order's current status does not allow.
+
+    Attributes
+    ----------
+    client_order_id : str
+    status : OrderStatus
+        The order's status, unchanged.
+    event : OrderEvent
+        The refused event.
+    """
+
+    def __init__(self, client_order_id: str, status: OrderStatus, event: OrderEvent) -> None:
+        self.client_order_id = client_order_id
+        self.status = status
+        self.event = event
+        allowed = sorted(k.__name__ for k, v in _ALLOWED.items() if status in v)
+        super().__init__(
+            f"order {client_order_id} is {status.name}: cannot apply {type(event).__name__}"
+            f" (allowed: {', '.join(allowed) or 'nothing, the status is terminal'})"
+        )
+
+
+class OverfillError(OrderError):
+    """A fill larger than the order's leaves quantity."""
+
+
+class DuplicateFillError(OrderError):
+    """A fill whose trade id the order has already applied."""
+
+
+class OrderOptions(TypedDict, total=False):
+    """Optional fields shared by the :class:`Order` factories (see :class:`Order`)."""
+
+    time_in_force: TimeInForce
+    expire_time_ns: int | None
+    post_only: bool
+    reduce_only: bool
+    tags: Iterable[str]
+    strategy_id: str | None
+    order_list_id: str | None
+    parent_order_id: str | None
+
+
+class Order:
+    """An order: its specification, status, fills and event history.
+
+    Parameters
+    ----------
+    client_order_id : str
+        Unique id given by tradeforge; sending it twice is idempotent at the venue.
+    symbol : Symbol or str
+        The market (text is read with :meth:`Symbol.parse`).
+    side : OrderSide
+        Buy or sell.
+    order_type : OrderType
+        What the order does.
+    quantity : Quantity, Decimal, int or str
+        Positive quantity.
+    ts_init : int
+        Creation time, integer nanoseconds UTC.
+    price : Price, optional
+        Limit price: required by LIMIT, STOP_LIMIT and TAKE_PROFIT_LIMIT, refused otherwise.
+    stop_price : Price, optional
+        Trigger price: required by the STOP_* and TAKE_PROFIT_* types, optional for a trailing
+        stop (its initial trigger), refused by MARKET and LIMIT.
+    trailing_offset : Decimal, optional
+        Positive distance of a TRAILING_STOP_MARKET from the best price; refused otherwise.
+    trailing_offset_type : TrailingOffsetType, optional
+        Unit of ``trailing_offset``; defaults to PRICE for trailing stops.
+    time_in_force : TimeInForce
+        GTC by default; GTD needs ``expire_time_ns``; a MARKET order cannot be GTD or DAY.
+    expire_time_ns : int, optional
+        Expiry of a GTD order, after ``ts_init``; refused for other times in force.
+    post_only : bool
+        Only for LIMIT orders, and not with IOC or FOK.
+    reduce_only : bool
+        The order may only reduce a position.
+    tags : iterable of str
+        Free labels.
+    strategy_id, order_list_id, parent_order_id : str, optional
+        The strategy that owns the order, its order list, and the parent (entry) of a
+        bracket or OTO child.
+
+    Raises
+    ------
+    OrderError
+        When the combination is invalid; the message names the order and the field.
+    """
+
+    __slots__ = (
+        "_events",
+        "_fees",
+        "_filled_notional",
+        "_filled_qty",
+        "_init",
+        "_price",
+        "_quantity",
+        "_status",
+        "_status_before_cancel",
+        "_stop_price",
+        "_trade_ids",
+        "_venue_order_id",
+    )
+
+    def __init__(
+        self,
+        client_order_id: str,
+        symbol: Symbol | str,
+        side: OrderSide,
+        order_type: OrderType,
+        quantity: Quantity | Decimal | int | str,
+        *,
+        ts_init: int,
+        price: Price | Decimal | int | str | None = None,
+        stop_price: Price | Decimal | int | str | None = None,
+        trailing_offset: Decimal | int | str | None = None,
+        trailing_offset_type: TrailingOffsetType | None = None,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        expire_time_ns: int | None = None,
+        post_only: bool = False,
+        reduce_only: bool = False,
+        tags: Iterable[str] = (),
+        strategy_id: str | None = None,
+        order_list_id: str | None = None,
+        parent_order_id: str | None = None,
+    ) -> None:
+        if trailing_offset is not None and trailing_offset_type is None:
+            trailing_offset_type = TrailingOffsetType.PRICE
+        init = OrderInitialized(
+            ts=ts_init,
+            client_order_id=client_order_id,
+            symbol=symbol if isinstance(symbol, Symbol) else Symbol.parse(symbol),
+            side=side,
+            order_type=order_type,
+            quantity=_number(client_order_id, "quantity", quantity, Quantity),
+            price=_optional(client_order_id, "price", price, Price),
+            stop_price=_optional(client_order_id, "stop_price", stop_price, Price),
+            trailing_offset=_optional(client_order_id, "trailing_offset", trailing_offset, Decimal),
+            trailing_offset_type=trailing_offset_type,
+            time_in_force=time_in_force,
+            expire_time_ns=expire_time_ns,
+            post_only=post_only,
+            reduce_only=reduce_only,
+            tags=tuple(tags),
+            strategy_id=strategy_id,
+            order_list_id=order_list_id,
+            parent_order_id=parent_order_id,
+        )
+        self._start(init)
+
+    # -- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def from_init(cls, init: OrderInitialized) -> Order:
+        """Create the order an :class:`OrderInitialized` event describes (validated)."""
+        order = cls.__new__(cls)
+        order._start(init)
+        return order
+
+    @classmethod
+    def from_events(cls, events: Iterable[OrderEvent]) -> Order:
+        """Rebuild an order from its stored events, the first being ``OrderInitialized``."""
+        stream = iter(events)
+        first = next(stream, None)
+        if not isinstance(first, OrderInitialized):
+            raise OrderError(f"an order's first event must be OrderInitialized, got {first!r}")
+        order = cls.from_init(first)
+        for event in stream:
+            order.apply(event)
+        return order
+
+    def _start(self, init: OrderInitialized) -> None:
+        _validate(init)
+        self._init = init
+        self._quantity = init.quantity
+        self._price = init.price
+        self._stop_price = init.stop_price
+        self._status = OrderStatus.INITIALIZED
+        self._status_before_cancel = OrderStatus.INITIALIZED
+        self._filled_qty = _ZERO
+        self._filled_notional = Decimal(0)
+        self._fees: dict[str, Decimal] = {}
+        self._venue_order_id: str | None = None
+        self._trade_ids: set[str] = set()
+        self._events: list[OrderEvent] = [init]
+
+    @classmethod
+    def market(
+        cls,
+        client_order_id: str,
+        symbol: Symbol | str,
+        side: OrderSide,
+        quantity: Quantity | Decimal | int | str,
+        *,
+        ts_init: int,
+        **options: Unpack[OrderOptions],
+    ) -> Order:
+        """A MARKET order."""
+        return cls(
+            client_order_id, symbol, side, OrderType.MARKET, quantity, ts_init=ts_init, **options
+        )
+
+    @classmethod
+    def limit(
+        cls,
+        client_order_id: str,
+        symbol: Symbol | str,
+        side: OrderSide,
+        quantity: Quantity | Decimal | int | str,
+        price: Price | Decimal | int | str,
+        *,
+        ts_init: int,
+        **options: Unpack[OrderOptions],
+    ) -> Order:
+        """A LIMIT order at ``price``."""
+        return cls(
+            client_order_id, symbol, side, OrderType.LIMIT, quantity,
+            ts_init=ts_init, price=price, **options,
+        )  # fmt: skip
+
+    @classmethod
+    def stop_market(
+        cls,
+        client_order_id: str,
+        symbol: Symbol | str,
+        side: OrderSide,
+        quantity: Quantity | Decimal | int | str,
+        stop_price: Price | Decimal | int | str,
+        *,
+        ts_init: int,
+        **options: Unpack[OrderOptions],
+    ) -> Order:
+        """A STOP_MARKET order: a market order once ``stop_price`` trades."""
+        return cls(
+            client_order_id, symbol, side, OrderType.STOP_MARKET, quantity,
+            ts_init=ts_init, stop_price=stop_price, **options,
+        )  # fmt: skip
+
+    @classmethod
+    def stop_limit(
+        cls,
+        client_order_id: str,
+        symbol: Symbol | str,
+        side: OrderSide,
+        quantity: Quantity | Decimal | int | str,
+        *,
+        price: Price | Decimal | int | str,
+        stop_price: Price | Decimal | int | str,
+        ts_init: int,
+        **options: Unpack[OrderOptions],
+    ) -> Order:
+        """A STOP_LIMIT order: a limit order at ``price`` once ``stop_price`` trades."""
+        return cls(
+            client_order_id, symbol, side, OrderType.STOP_LIMIT, quantity,
+            ts_init=ts_init, price=price, stop_price=stop_price, **options,
+        )  # fmt: skip
+
+    @classmethod
+    def take_profit_market(
+        cls,
+        client_order_id: str,
+        symbol: Symbol | str,
+        side: OrderSide,
+        quantity: Quantity | Decimal | int | str,
+        stop_price: Price | Decimal | int | str,
+        *,
+        ts_init: int,
+        **options: Unpack[OrderOptions],
+    ) -> Order:
+        """A TAKE_PROFIT_MARKET order: a market order once ``stop_price`` trades."""
+        return cls(
+            client_order_id, symbol, side, OrderType.TAKE_PROFIT_MARKET, quantity,
+            ts_init=ts_init, stop_price=stop_price, **options,
+        )  # fmt: skip
+
+    @classmethod
+    def take_profit_limit(
+        cls,
+        client_order_id: str,
+        symbol: Symbol | str,
+        side: OrderSide,
+        quantity: Quantity | Decimal | int | str,
+        *,
+        price: Price | Decimal | int | str,
+        stop_price: Price | Decimal | int | str,
+        ts_init: int,
+        **options: Unpack[OrderOptions],
+    ) -> Order:
+        """A TAKE_PROFIT_LIMIT order: a limit order at ``price`` once ``stop_price`` trades."""
+        return cls(
+            client_order_id, symbol, side, OrderType.TAKE_PROFIT_LIMIT, quantity,
+            ts_init=ts_init, price=price, stop_price=stop_price, **options,
+        )  # fmt: skip
+
+    @classmethod
+    def trailing_stop_market(
+        cls,
+        client_order_id: str,
+        symbol: Symbol | str,
+        side: OrderSide,
+        quantity: Quantity | Decimal | int | str,
+        trailing_offset: Decimal | int | str,
+        *,
+        ts_init: int,
+        trailing_offset_type: TrailingOffsetType = TrailingOffsetType.PRICE,
+        stop_price: Price | Decimal | int | str | None = None,
+        **options: Unpack[OrderOptions],
+    ) -> Order:
+        """A TRAILING_STOP_MARKET order trailing the best price by ``trailing_offset``."""
+        return cls(
+            client_order_id, symbol, side, OrderType.TRAILING_STOP_MARKET, quantity,
+            ts_init=ts_init, trailing_offset=trailing_offset,
+            trailing_offset_type=trailing_offset_type, stop_price=stop_price, **options,
+        )  # fmt: skip
+
+    # -- specification ----------------------------------------------------------------------
+
+    @property
+    def client_order_id(self) -> str:
+        """The id tradeforge gave the order."""
+        return self._init.client_order_id
+
+    @property
+    def symbol(self) -> Symbol:
+        """The market."""
+        return self._init.symbol
+
+    @property
+    def side(self) -> OrderSide:
+        """Buy or sell."""
+        return self._init.side
+
+    @property
+    def order_type(self) -> OrderType:
+        """The order type."""
+        return self._init.order_type
+
+    @property
+    def quantity(self) -> Quantity:
+        """The ordered quantity (as last updated)."""
+        return self._quantity
+
+    @property
+    def price(self) -> Price | None:
+        """The limit price (as last updated), for limit types."""
+        return self._price
+
+    @property
+    def stop_price(self) -> Price | None:
+        """The trigger price (as last updated), for stop, take-profit and trailing types."""
+        return self._stop_price
+
+    @property
+    def trailing_offset(self) -> Decimal | None:
+        """The trailing stop's offset."""
+        return self._init.trailing_offset
+
+    @property
+    def trailing_offset_type(self) -> TrailingOffsetType | None:
+        """The unit of :attr:`trailing_offset`."""
+        return self._init.trailing_offset_type
+
+    @property
+    def time_in_force(self) -> TimeInForce:
+        """The time in force."""
+        return self._init.time_in_force
+
+    @property
+    def expire_time_ns(self) -> int | None:
+        """Expiry of a GTD order."""
+        return self._init.expire_time_ns
+
+    @property
+    def post_only(self) -> bool:
+        """True when the order must add liquidity."""
+        return self._init.post_only
+
+    @property
+    def reduce_only(self) -> bool:
+        """True when the order may only reduce a position."""
+        return self._init.reduce_only
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Free labels."""
+        return self._init.tags
+
+    @property
+    def strategy_id(self) -> str | None:
+        """The owning strategy."""
+        return self._init.strategy_id
+
+    @property
+    def order_list_id(self) -> str | None:
+        """The order list (OCO, OTO, bracket) the order belongs to."""
+        return self._init.order_list_id
+
+    @property
+    def parent_order_id(self) -> str | None:
+        """The parent (entry) of a bracket or OTO child."""
+        return self._init.parent_order_id
+
+    @property
+    def ts_init(self) -> int:
+        """Creation time."""
+        return self._init.ts
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> OrderStatus:
+        """The current status."""
+        return self._status
+
+    @property
+    def is_open(self) -> bool:
+        """True while the order works at the venue."""
+        return self._status.is_open
+
+    @property
+    def is_closed(self) -> bool:
+        """True in a terminal status."""
+        return self._status.is_closed
+
+    @property
+    def venue_order_id(self) -> str | None:
+        """The venue's id, once accepted (or filled)."""
+        return self._venue_order_id
+
+    @property
+    def filled_qty(self) -> Quantity:
+        """The quantity filled so far."""
+        return self._filled_qty
+
+    @property
+    def leaves_qty(self) -> Quantity:
+        """The quantity still to fill: ``quantity - filled_qty``."""
+        return Quantity(EXACT.subtract(self._quantity, self._filled_qty))
+
+    @property
+    def filled_notional(self) -> Decimal:
+        """The exact sum of ``price * qty`` over the fills."""
+        return self._filled_notional
+
+    @property
+    def avg_px(self) -> Price | None:
+        """The average fill price, ``None`` before the first fill.
+
+        Exact when the quotient terminates within 18 places, else rounded half-even there
+        (see :func:`~tradeforge.model.fill.divide`).
+        """
+        if not self._filled_qty:
+            return None
+        return Price(divide(self._filled_notional, self._filled_qty))
+
+    @property
+    def fees(self) -> dict[str, Money]:
+        """Total fees paid, per currency (a fresh dictionary)."""
+        return {currency: Money(amount, currency) for currency, amount in self._fees.items()}
+
+    @property
+    def events(self) -> tuple[OrderEvent, ...]:
+        """Every event applied, oldest first, starting with ``OrderInitialized``."""
+        return tuple(self._events)
+
+    @property
+    def last_event(self) -> OrderEvent:
+        """The latest event."""
+        return self._events[-1]
+
+    @property
+    def ts_last(self) -> int:
+        """When the latest event happened."""
+        return self._events[-1].ts
+
+    # -- events -----------------------------------------------------------------------------
+
+    def apply(self, event: OrderEvent) -> None:
+        """Apply an event from the venue or the engines.
+
+        Raises
+        ------
+        InvalidOrderTransition
+            When the current status does not allow the event.
+        OverfillError
+            When a fill exceeds :attr:`leaves_qty`.
+        DuplicateFillError
+            When a fill's trade id was already applied.
+        OrderError
+            When the event concerns another order or carries invalid values.
+
+        On any error the order is unchanged.
+        """
+        if event.client_order_id != self._init.client_order_id:
+            raise OrderError(
+                f"order {self.client_order_id}: event {type(event).__name__} "
+                f"is for order {event.client_order_id}"
+            )
+        if self._status not in _ALLOWED.get(type(event), _NOTHING):
+            raise InvalidOrderTransition(self.client_order_id, self._status, event)
+        self._handle(event)
+        self._events.append(event)
+
+    def _handle(self, event: OrderEvent) -> None:
+        match event:
+            case OrderFilled():
+                self._fill(event)
+            case OrderSubmitted():
+                self._status = OrderStatus.SUBMITTED
+            case OrderAccepted():
+                self._venue_order_id = event.venue_order_id
+                self._status = OrderStatus.ACCEPTED
+            case OrderPendingCancel():
+                self._status_before_cancel = self._status
+                self._status = OrderStatus.PENDING_CANCEL
+            case OrderCancelRejected():
+                self._status = self._status_before_cancel
+            case OrderCanceled():
+                self._status = OrderStatus.CANCELED
+            case OrderExpired():
+                self._status = OrderStatus.EXPIRED
+            case OrderRejected():
+                self._status = OrderStatus.REJECTED
+            case OrderUpdated():
+                self._update(event)
+            case _:  # pragma: no cover - _ALLOWED admits only the types above
+                raise InvalidOrderTransition(self.client_order_id, self._status, event)
+
+    def _fill(self, event: OrderFilled) -> None:
+        qty = event.last_qty
+        leaves = EXACT.subtract(self._quantity, self._filled_qty)
+        if qty <= 0:
+            raise OrderError(
+                f"order {self.client_order_id}: fill {event.trade_id} last_qty must be "
+                f"positive, got {qty}"
+            )
+        if qty > leaves:
+            raise OverfillError(
+                f"order {self.client_order_id}: fill {event.trade_id} of {qty} exceeds "
+                f"leaves_qty {leaves} (quantity {self._quantity}, filled {self._filled_qty})"
+            )
+        if event.order_side is not self._init.side:
+            raise OrderError(
+                f"order {self.client_order_id} is a {self.side.name}: fill {event.trade_id} "
+                f"has order_side {event.order_side.name}"
+            )
+        if event.trade_id in self._trade_ids:
+            raise DuplicateFillError(
+                f"order {self.client_order_id}: trade_id {event.trade_id} already applied"
+            )
+        self._trade_ids.add(event.trade_id)
+        self._filled_qty = Quantity(EXACT.add(self._filled_qty, qty))
+        self._filled_notional = EXACT.add(
+            self._filled_notional, EXACT.multiply(qty, event.last_price)
+        )
+        fee = event.fee
+        self._fees[fee.currency] = EXACT.add(self._fees.get(fee.currency, 0), fee.amount)
+        if self._venue_order_id is None:
+            self._venue_order_id = event.venue_order_id
+        filled = qty == leaves
+        self._status = OrderStatus.FILLED if filled else OrderStatus.PARTIALLY_FILLED
+
+    def _update(self, event: OrderUpdated) -> None:
+        kind = self._init.order_type
+        if event.quantity is not None and event.quantity <= self._filled_qty:
+            raise OrderError(
+                f"order {self.client_order_id}: updated quantity {event.quantity} must exceed "
+                f"filled_qty {self._filled_qty}"
+            )
+        if event.price is not None and not kind.has_price:
+            raise OrderError(
+                f"order {self.client_order_id}: a {kind.name} order has no price to update"
+            )
+        if event.stop_price is not None and not (kind.has_stop_price or kind.is_trailing):
+            raise OrderError(
+                f"order {self.client_order_id}: a {kind.name} order has no stop_price to update"
+            )
+        if event.quantity is not None:
+            self._quantity = event.quantity
+        if event.price is not None:
+            self._price = event.price
+        if event.stop_price is not None:
+            self._stop_price = event.stop_price
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Order):
+            return NotImplemented
+        return self._init.client_order_id == other._init.client_order_id
+
+    def __hash__(self) -> int:
+        return hash(self._init.client_order_id)
+
+    def __repr__(self) -> str:
+        parts = [self.side.name, str(self._quantity), str(self.symbol), self.order_type.name]
+        if self._price is not None:
+            parts.append(f"@ {self._price}")
+        if self._stop_price is not None:
+            parts.append(f"stop {self._stop_price}")
+        return (
+            f"Order({self.client_order_id}: {' '.join(parts)} {self.time_in_force.name}, "
+            f"{self._status.name}, filled {self._filled_qty})"
+        )
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+def _number(order_id: str, field: str, value: object, kind: type[_T]) -> _T:
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(to_decimal(value, field))
+    except NumberError as error:
+        raise OrderError(f"order {order_id}: {field}: {error}") from None
+
+
+def _optional(order_id: str, field: str, value: object, kind: type[_T]) -> _T | None:
+    return None if value is None else _number(order_id, field, value, kind)
+
+
+def _validate(init: OrderInitialized) -> None:
+    oid = init.client_order_id
+    if not isinstance(oid, str) or not oid:
+        raise OrderError(f"client_order_id must be a non-empty string, got {oid!r}")
+    if not isinstance(init.ts, int) or init.ts < 0:
+        raise OrderError(f"order {oid}: ts_init must be a non-negative int of ns, got {init.ts!r}")
+    if init.quantity <= 0:
+        raise OrderError(f"order {oid}: quantity must be positive, got {init.quantity}")
+    _validate_prices(init)
+    _validate_time_in_force(init)
+    if init.post_only and init.order_type is not OrderType.LIMIT:
+        raise OrderError(
+            f"order {oid}: post_only is only for LIMIT orders, not {init.order_type.name}"
+        )
+
+
+def _validate_prices(init: OrderInitialized) -> None:
+    oid, kind = init.client_order_id, init.order_type
+    if kind.has_price and init.price is None:
+        raise OrderError(f"order {oid}: a {kind.name} order needs a price")
+    if not kind.has_price and init.price is not None:
+        raise OrderError(f"order {oid}: a {kind.name} order takes no price, got {init.price}")
+    if kind.has_stop_price and init.stop_price is None:
+        raise OrderError(f"order {oid}: a {kind.name} order needs a stop_price")
+    if not (kind.has_stop_price or kind.is_trailing) and init.stop_price is not None:
+        raise OrderError(
+            f"order {oid}: a {kind.name} order takes no stop_price, got {init.stop_price}"
+        )
+    if kind.is_trailing:
+        if init.trailing_offset is None or init.trailing_offset <= 0:
+            raise OrderError(
+                f"order {oid}: a TRAILING_STOP_MARKET order needs a positive trailing_offset, "
+                f"got {init.trailing_offset}"
+            )
+    elif init.trailing_offset is not None or init.trailing_offset_type is not None:
+        raise OrderError(f"order {oid}: a {kind.name} order takes no trailing_offset")
+
+
+def _validate_time_in_force(init: OrderInitialized) -> None:
+    oid, tif, expire = init.client_order_id, init.time_in_force, init.expire_time_ns
+    if tif is TimeInForce.GTD:
+        if not isinstance(expire, int) or expire <= init.ts:
+            raise OrderError(
+                f"order {oid}: a GTD order needs an expire_time_ns after ts_init {init.ts}, "
+                f"got {expire!r}"
+            )
+    elif expire is not None:
+        raise OrderError(f"order {oid}: expire_time_ns is only for GTD orders, not {tif.name}")
+    if init.order_type is OrderType.MARKET and tif in (TimeInForce.GTD, TimeInForce.DAY):
+        raise OrderError(f"order {oid}: a MARKET order cannot have time_in_force {tif.name}")
+    if init.post_only and tif in (TimeInForce.IOC, TimeInForce.FOK):
+        raise OrderError(f"order {oid}: post_only cannot be combined with time_in_force {tif.name}")
