@@ -1,0 +1,1 @@
+"""The ``tradeforge`` command line (typer + rich): the only layer that prints."""

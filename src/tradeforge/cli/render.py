@@ -1,0 +1,156 @@
+"""Rich tables for what the data commands report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+from rich.table import Table
+from rich.text import Text
+
+from tradeforge.data import BarValidationReport, Finding, SeriesInfo, WriteReport
+from tradeforge.data.reports import ValidationReport
+from tradeforge.data.timestamps import iso
+
+OK, WARN, ERROR = "green", "yellow", "bold red"
+MAX_GAPS_SHOWN = 10
+
+
+def _when(ts_ns: int | None) -> str:
+    return "-" if ts_ns is None else iso(ts_ns).replace("T", " ").removesuffix("+00:00")
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 1_000_000:.2f} MB" if n_bytes >= 100_000 else f"{n_bytes / 1000:.1f} kB"
+
+
+def _status(count: int, style_if_any: str) -> Text:
+    return Text(f"{count:,}", style=style_if_any if count else OK)
+
+
+def validation_table(title: str, report: BarValidationReport) -> Table:
+    """Every check of a bar report on its own line, coloured by severity."""
+    table = Table(title=title, title_justify="left", show_header=True, header_style="bold")
+    table.add_column("check")
+    table.add_column("result", justify="right")
+    table.add_column("detail")
+    longest = report.longest_gap
+    table.add_row("bars", f"{report.bars:,}", f"{_when(report.first)} → {_when(report.last)}")
+    table.add_row(
+        "gaps",
+        _status(report.gap_count, WARN),
+        f"{report.missing_bars:,} missing bars"
+        + (f", longest {longest.missing_bars:,} from {_when(longest.start)}" if longest else ""),
+    )
+    findings: Sequence[tuple[str, Finding, str]] = (
+        ("exact duplicates", report.exact_duplicates, WARN),
+        ("conflicting duplicates", report.conflicting_duplicates, ERROR),
+        ("time going backwards", report.out_of_order, WARN),
+        ("OHLC violations", report.ohlc_violations, ERROR),
+        ("non-positive prices", report.non_positive_prices, ERROR),
+        ("negative volume", report.negative_volume, ERROR),
+        ("NaN values", report.nan_values, ERROR),
+        ("misaligned bars", report.misaligned, ERROR),
+        (f"outlier moves (>{report.outlier_sigma:g}σ)", report.outliers, WARN),
+    )
+    for name, finding, severity in findings:
+        detail = "; ".join(f"row {e.row}: {e.detail}" for e in finding.examples[:2])
+        table.add_row(name, _status(finding.count, severity), detail)
+    table.add_row("zero-volume bars", f"{report.zero_volume_bars:,}", "")
+    verdict = Text("OK", style=OK) if report.ok else Text("ERRORS", style=ERROR)
+    if report.ok and report.warnings():
+        verdict = Text("OK, with warnings", style=WARN)
+    table.add_row("verdict", verdict, ", ".join(report.errors() + report.warnings()))
+    return table
+
+
+def gaps_table(report: BarValidationReport) -> Table | None:
+    """The gaps of a report, largest first (at most ten), or ``None`` without gaps."""
+    if not report.gaps:
+        return None
+    table = Table(title="gaps (largest first)", title_justify="left", header_style="bold")
+    for column in ("first missing bar", "next bar present", "missing bars"):
+        table.add_column(column, justify="right" if column == "missing bars" else "left")
+    for gap in sorted(report.gaps, key=lambda g: (-g.missing_bars, g.start))[:MAX_GAPS_SHOWN]:
+        table.add_row(_when(gap.start), _when(gap.end), f"{gap.missing_bars:,}")
+    if report.gap_count > MAX_GAPS_SHOWN:
+        table.caption = f"{report.gap_count - MAX_GAPS_SHOWN} more gaps; --json lists them all"
+    return table
+
+
+def series_summary_table(title: str, rows: Iterable[tuple[str, BarValidationReport]]) -> Table:
+    """One line per series: span, gaps and the verdict."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in ("series", "bars", "first", "last", "gaps", "missing", "longest",
+                   "outliers", "status"):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("series", "first", "last") else "right")
+    for label, report in rows:
+        longest = report.longest_gap
+        status = Text("OK", style=OK) if report.ok else Text("ERRORS", style=ERROR)
+        table.add_row(
+            label,
+            f"{report.bars:,}",
+            _when(report.first),
+            _when(report.last),
+            _status(report.gap_count, WARN),
+            f"{report.missing_bars:,}",
+            "-" if longest is None else f"{longest.missing_bars:,}",
+            _status(report.outliers.count, WARN),
+            status,
+        )
+    return table
+
+
+def catalog_table(series: Sequence[SeriesInfo]) -> Table:
+    """What the catalog holds."""
+    table = Table(title="catalog", title_justify="left", header_style="bold")
+    for column in ("kind", "venue", "symbol", "timeframe", "rows", "first", "last", "size"):
+        table.add_column(column, justify="right" if column in ("rows", "size") else "left")
+    for info in series:
+        table.add_row(
+            info.kind.value,
+            info.venue,
+            str(info.symbol),
+            "-" if info.timeframe is None else str(info.timeframe),
+            f"{info.rows:,}",
+            "-" if info.first is None else _when(info.first.value),
+            "-" if info.last is None else _when(info.last.value),
+            _size(info.bytes),
+        )
+    return table
+
+
+def import_table(rows: Sequence[tuple[str, WriteReport, ValidationReport]]) -> Table:
+    """One line per imported file: what it held and what the catalog gained."""
+    table = Table(title="imported", title_justify="left", header_style="bold")
+    for column in ("file", "series", "rows", "added", "replaced", "duplicates", "warnings"):
+        table.add_column(column, justify="left" if column in ("file", "series", "warnings") else "right")
+    for name, write, report in rows:
+        table.add_row(
+            name,
+            write.series,
+            f"{write.rows_in:,}",
+            f"{write.rows_added:,}",
+            f"{write.rows_replaced:,}",
+            f"{write.exact_duplicates_dropped:,}",
+            Text(", ".join(report.warnings()) or "none", style=WARN if report.warnings() else OK),
+        )
+    return table
+
+
+def frame_table(title: str, frame: pd.DataFrame) -> Table:
+    """A few rows of a canonical frame."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("ts (UTC)")
+    for column in frame.columns:
+        table.add_column(str(column), justify="right")
+    for ts, row in frame.iterrows():
+        stamp = pd.Timestamp(ts).strftime("%Y-%m-%d %H:%M:%S")  # type: ignore[arg-type]
+        table.add_row(stamp, *(_cell(value) for value in row))
+    return table
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
