@@ -45,9 +45,7 @@ def spellings(base: str, quote: str) -> list[str]:
 
 def mixed_strings(total: int, markets: int, rng: random.Random) -> list[str]:
     pool = [
-        text
-        for base in make_bases(markets, rng)
-        for text in spellings(base, rng.choice(QUOTES))
+        text for base in make_bases(markets, rng) for text in spellings(base, rng.choice(QUOTES))
     ]
     return [rng.choice(pool) for _ in range(total)]
 

@@ -20,9 +20,9 @@ def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_ruff_lint_and_format_are_clean() -> None:
-    lint = run_tool("ruff", "check", "src", "tests", "bench", ".ci")
+    lint = run_tool("ruff", "check", "src", "tests", "bench", "tools", ".ci")
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    fmt = run_tool("ruff", "format", "--check", "src", "tests", "bench", ".ci")
+    fmt = run_tool("ruff", "format", "--check", "src", "tests", "bench", "tools", ".ci")
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 

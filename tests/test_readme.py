@@ -11,7 +11,9 @@ README = (REPO / "README.md").read_text()
 
 
 def load_ci_helper() -> object:
-    spec = importlib.util.spec_from_file_location("readme_command", REPO / ".ci" / "readme_command.py")
+    spec = importlib.util.spec_from_file_location(
+        "readme_command", REPO / ".ci" / "readme_command.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

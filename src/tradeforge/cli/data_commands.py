@@ -36,7 +36,9 @@ from tradeforge.data.validate import validate_quotes, validate_trades
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
 
-data_app = typer.Typer(help="Market data: import, list, show, validate, resample.", no_args_is_help=True)
+data_app = typer.Typer(
+    help="Market data: import, list, show, validate, resample.", no_args_is_help=True
+)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 VenueOption = Annotated[str | None, typer.Option(help="Venue (ccxt id); default from config.")]
@@ -78,7 +80,9 @@ def _files(paths: list[Path]) -> list[Path]:
         else:
             raise FileNotFoundError(f"{path}: no such file or folder")
     if not found:
-        raise DataError(f"no market-data files ({', '.join(FORMATS)}) in {', '.join(map(str, paths))}")
+        raise DataError(
+            f"no market-data files ({', '.join(FORMATS)}) in {', '.join(map(str, paths))}"
+        )
     return found
 
 
@@ -106,9 +110,13 @@ def _progress(ctx: typer.Context, quiet: bool) -> Iterator[Progress]:
 def import_files(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to import.")],
-    venue: Annotated[str | None, typer.Option(help="Venue; inferred from folders when omitted.")] = None,
+    venue: Annotated[
+        str | None, typer.Option(help="Venue; inferred from folders when omitted.")
+    ] = None,
     symbol: Annotated[str | None, typer.Option(help="Symbol; inferred from file names.")] = None,
-    timeframe: Annotated[str | None, typer.Option(help="Bar timeframe; inferred from names.")] = None,
+    timeframe: Annotated[
+        str | None, typer.Option(help="Bar timeframe; inferred from names.")
+    ] = None,
     kind: Annotated[str | None, typer.Option(help="bars, trades or quotes.")] = None,
     columns: Annotated[
         str | None, typer.Option(help="Column map, e.g. ts=0,open=1,high=2 or ts=open_time.")
@@ -165,7 +173,9 @@ def list_series(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     console = cli_context(ctx).console
     if not series:
-        console.print(f"the catalog at {cli_context(ctx).catalog_path} is empty; try `tradeforge demo`")
+        console.print(
+            f"the catalog at {cli_context(ctx).catalog_path} is empty; try `tradeforge demo`"
+        )
         return
     console.print(catalog_table(series))
 
@@ -228,7 +238,9 @@ def validate(
     symbol: Annotated[str | None, typer.Argument(help="e.g. SOL/USDT")] = None,
     timeframe: Annotated[str | None, typer.Argument(help="Bar timeframe, e.g. 5m.")] = None,
     venue: VenueOption = None,
-    file: Annotated[Path | None, typer.Option(help="Validate a file instead of the catalog.")] = None,
+    file: Annotated[
+        Path | None, typer.Option(help="Validate a file instead of the catalog.")
+    ] = None,
     kind: Annotated[
         str | None, typer.Option(help="bars, trades or quotes (default: bars, or from the file).")
     ] = None,
@@ -258,7 +270,9 @@ def validate(
         raise typer.Exit(1)
 
 
-def _validate(frame: Any, kind: DataKind, timeframe: Timeframe | None, sigma: float) -> ValidationReport:
+def _validate(
+    frame: Any, kind: DataKind, timeframe: Timeframe | None, sigma: float
+) -> ValidationReport:
     if kind is DataKind.BARS:
         if timeframe is None:
             raise DataError("bars need a timeframe to be validated; pass it after the symbol")

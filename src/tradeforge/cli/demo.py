@@ -56,7 +56,7 @@ def demo(
 def _print(
     console: Console, catalog: ParquetCatalog, reports: list[tuple[str, BarValidationReport]]
 ) -> None:
-    console.print(series_summary_table("sample data: validation report", reports))
+    console.print(series_summary_table("sample data (binance spot): validation report", reports))
     headline = dict(reports).get(HEADLINE_SERIES)
     if headline is not None:
         console.print(validation_table(f"bars {HEADLINE_SERIES} in detail", headline))

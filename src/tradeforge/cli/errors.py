@@ -30,6 +30,8 @@ def run_reporting_errors(command: Callable[[], object]) -> None:
     try:
         command()
     except USER_ERRORS as error:
-        message = " ".join(str(error).split("\n")) if not isinstance(error, ConfigError) else str(error)
+        message = (
+            " ".join(str(error).split("\n")) if not isinstance(error, ConfigError) else str(error)
+        )
         Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
         sys.exit(EXIT_USER_ERROR)

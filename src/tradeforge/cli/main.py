@@ -17,6 +17,8 @@ from tradeforge.cli.errors import run_reporting_errors
 from tradeforge.common.config import load_config
 from tradeforge.model.symbol import set_default_quote
 
+PIPED_WIDTH = 120
+
 app = typer.Typer(
     name="tradeforge",
     help="Algorithmic trading, crypto first: data, backtests, paper and live trading.",
@@ -54,7 +56,13 @@ def main_options(
     """Load the configuration every command uses."""
     settings = load_config(config, profile=profile)
     set_default_quote(settings.data.default_quote)
-    ctx.obj = CliContext(config=settings, console=Console(), catalog_override=catalog)
+    ctx.obj = CliContext(config=settings, console=_console(), catalog_override=catalog)
+
+
+def _console() -> Console:
+    """Rich output; piped output gets 120 columns instead of 80 so tables stay whole."""
+    console = Console()
+    return console if console.is_terminal else Console(width=PIPED_WIDTH)
 
 
 @config_app.command("show")

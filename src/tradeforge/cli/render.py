@@ -57,10 +57,7 @@ def validation_table(title: str, report: BarValidationReport) -> Table:
         detail = "; ".join(f"row {e.row}: {e.detail}" for e in finding.examples[:2])
         table.add_row(name, _status(finding.count, severity), detail)
     table.add_row("zero-volume bars", f"{report.zero_volume_bars:,}", "")
-    verdict = Text("OK", style=OK) if report.ok else Text("ERRORS", style=ERROR)
-    if report.ok and report.warnings():
-        verdict = Text("OK, with warnings", style=WARN)
-    table.add_row("verdict", verdict, ", ".join(report.errors() + report.warnings()))
+    table.add_row("verdict", _verdict(report), ", ".join(report.errors() + report.warnings()))
     return table
 
 
@@ -79,26 +76,41 @@ def gaps_table(report: BarValidationReport) -> Table | None:
 
 
 def series_summary_table(title: str, rows: Iterable[tuple[str, BarValidationReport]]) -> Table:
-    """One line per series: span, gaps and the verdict."""
+    """One line per series (``label`` is ``venue symbol timeframe``): span, gaps, verdict.
+
+    The venue goes in the title.
+    """
     table = Table(title=title, title_justify="left", header_style="bold")
-    for column in ("series", "bars", "first", "last", "gaps", "missing", "longest",
+    for column in ("symbol", "tf", "bars", "from", "to", "gaps", "missing", "longest",
                    "outliers", "status"):  # fmt: skip
-        table.add_column(column, justify="left" if column in ("series", "first", "last") else "right")
+        table.add_column(column, justify="right" if column in _NUMERIC else "left", no_wrap=True)
     for label, report in rows:
         longest = report.longest_gap
-        status = Text("OK", style=OK) if report.ok else Text("ERRORS", style=ERROR)
         table.add_row(
-            label,
+            *label.split(" ", 2)[1:],
             f"{report.bars:,}",
-            _when(report.first),
-            _when(report.last),
+            _day(report.first),
+            _day(report.last),
             _status(report.gap_count, WARN),
             f"{report.missing_bars:,}",
             "-" if longest is None else f"{longest.missing_bars:,}",
             _status(report.outliers.count, WARN),
-            status,
+            _verdict(report),
         )
     return table
+
+
+def _verdict(report: ValidationReport) -> Text:
+    if not report.ok:
+        return Text("ERRORS", style=ERROR)
+    return Text("warnings", style=WARN) if report.warnings() else Text("OK", style=OK)
+
+
+_NUMERIC = frozenset({"bars", "gaps", "missing", "longest", "outliers", "rows", "size"})
+
+
+def _day(ts_ns: int | None) -> str:
+    return "-" if ts_ns is None else iso(ts_ns)[:10]
 
 
 def catalog_table(series: Sequence[SeriesInfo]) -> Table:
@@ -124,7 +136,9 @@ def import_table(rows: Sequence[tuple[str, WriteReport, ValidationReport]]) -> T
     """One line per imported file: what it held and what the catalog gained."""
     table = Table(title="imported", title_justify="left", header_style="bold")
     for column in ("file", "series", "rows", "added", "replaced", "duplicates", "warnings"):
-        table.add_column(column, justify="left" if column in ("file", "series", "warnings") else "right")
+        table.add_column(
+            column, justify="left" if column in ("file", "series", "warnings") else "right"
+        )
     for name, write, report in rows:
         table.add_row(
             name,

@@ -56,11 +56,6 @@ BOOL_COLUMNS: frozenset[str] = frozenset(BAR_FLAG_COLUMNS)
 DEFAULTS: Mapping[str, object] = {"synthetic": False, "partial": False, "trade_id": "", "side": ""}
 
 
-def required_columns(kind: DataKind) -> tuple[str, ...]:
-    """Columns a frame of ``kind`` must carry (the others have defaults)."""
-    return tuple(c for c in COLUMNS[kind] if c not in DEFAULTS)
-
-
 def utc_index(ts_ns: npt.NDArray[np.int64]) -> pd.DatetimeIndex:
     """A ``ts`` index (``datetime64[ns, UTC]``) from nanosecond timestamps."""
     values = np.asarray(ts_ns, dtype=np.int64).view("datetime64[ns]")
@@ -128,7 +123,10 @@ def _ts_nanos(frame: pd.DataFrame, source: str) -> npt.NDArray[np.int64]:
             None, "naive timestamps; localize them to UTC first", column=TS, source=source
         )
     raise DataFileError(
-        None, f"timestamps must be int64 ns or tz-aware, got {values.dtype}", column=TS, source=source
+        None,
+        f"timestamps must be int64 ns or tz-aware, got {values.dtype}",
+        column=TS,
+        source=source,
     )
 
 
@@ -145,7 +143,9 @@ def _typed_column(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
         raise DataFileError(None, message, column=column, source=source) from None
 
 
-def _column_values(values: pd.Series, column: str) -> npt.ArrayLike | pd.api.extensions.ExtensionArray:
+def _column_values(
+    values: pd.Series, column: str
+) -> npt.ArrayLike | pd.api.extensions.ExtensionArray:
     if column in STRING_COLUMNS:
         return pd.array(values.astype("str").to_numpy(), dtype="str")
     if column in BOOL_COLUMNS:
