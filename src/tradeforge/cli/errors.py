@@ -33,5 +33,7 @@ def run_reporting_errors(command: Callable[[], object]) -> None:
         message = (
             " ".join(str(error).split("\n")) if not isinstance(error, ConfigError) else str(error)
         )
-        Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error:[/] {escape(message)}", highlight=False
+        )
         sys.exit(EXIT_USER_ERROR)
