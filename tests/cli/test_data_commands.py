@@ -13,8 +13,8 @@ def test_import_and_validate_sol_usdt_reports_its_single_gap(
 ) -> None:
     source = shared_data / "shin-ltp_freqtrade/binance/SOL_USDT-5m.feather"
     imported = json_of(invoke("data", "import", str(source), "--json"))
-    assert imported[0]["write"]["series"] == "bars binance SOL/USDT 5m"
-    assert imported[0]["write"]["rows_added"] == 163_680
+    assert imported["imported"][0]["write"]["series"] == "bars binance SOL/USDT 5m"
+    assert imported["imported"][0]["write"]["rows_added"] == 163_680
     report = json_of(invoke("data", "validate", "SOL/USDT", "5m", "--json"))
     assert report["gap_count"] == 1
     assert report["missing_bars"] == 43
@@ -32,8 +32,8 @@ def test_import_and_validate_sol_usdt_reports_its_single_gap(
 def test_import_list_show(invoke: Invoke) -> None:
     source = FIXTURES / "freqtrade" / "XRP_ETH-5m.feather"
     imported = json_of(invoke("data", "import", str(source), "--venue", "binance", "--json"))
-    assert imported[0]["write"]["rows_added"] == 706
-    assert imported[0]["validation"]["gap_count"] == 6
+    assert imported["imported"][0]["write"]["rows_added"] == 706
+    assert imported["imported"][0]["validation"]["gap_count"] == 6
     listed = json_of(invoke("data", "list", "--json"))
     assert [(s["symbol"], s["timeframe"], s["rows"]) for s in listed] == [("XRP/ETH", "5m", 706)]
     assert listed[0]["first"] == "2019-10-11T00:00:00+00:00"
@@ -45,8 +45,8 @@ def test_import_list_show(invoke: Invoke) -> None:
         "2019-10-11T00:05:00+00:00",
     ]
     again = json_of(invoke("data", "import", str(source), "--venue", "binance", "--json"))
-    assert again[0]["write"]["rows_added"] == 0
-    assert again[0]["write"]["rows_unchanged"] == 706
+    assert again["imported"][0]["write"]["rows_added"] == 0
+    assert again["imported"][0]["write"]["rows_unchanged"] == 706
 
 
 def test_resample_5m_to_4h_is_exact(invoke: Invoke, catalog_dir: Path) -> None:
@@ -146,3 +146,20 @@ def test_config_show_masks_secrets(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "hunter2" not in result.stdout
     assert '"api_secret": "**********"' in result.stdout
+
+
+def test_folder_import_skips_unsupported_files_and_says_so(invoke: Invoke, tmp_path: Path) -> None:
+    folder = tmp_path / "binance" / "futures"
+    folder.mkdir(parents=True)
+    for name in ("XRP_USDT_USDT-5m-futures.feather", "XRP_USDT_USDT-8h-funding_rate.feather"):
+        (folder / name).write_bytes((FIXTURES / "freqtrade" / "futures" / name).read_bytes())
+    document = json_of(invoke("data", "import", str(tmp_path / "binance"), "--json"))
+    assert [item["write"]["series"] for item in document["imported"]] == [
+        "bars binance XRP/USDT:USDT 5m"
+    ]
+    assert document["imported"][0]["write"]["rows_added"] == 1_999
+    assert document["skipped"] == [
+        "XRP_USDT_USDT-8h-funding_rate.feather: funding-rate history cannot be imported yet"
+    ]
+    named = invoke("data", "import", str(folder / "XRP_USDT_USDT-8h-funding_rate.feather"))
+    assert named.exit_code != 0

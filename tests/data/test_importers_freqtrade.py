@@ -53,7 +53,7 @@ def test_venue_from_exchange_folder_skipping_futures() -> None:
 def test_mark_and_funding_files_are_not_supported_yet(fixtures: Path, name: str, what: str) -> None:
     with pytest.raises(DataError) as error:
         load_file(fixtures / "freqtrade" / "futures" / name)
-    assert str(error.value) == f"{name}: {what} are not supported yet"
+    assert str(error.value) == f"{name}: {what} cannot be imported yet"
 
 
 def test_futures_feather(fixtures: Path) -> None:

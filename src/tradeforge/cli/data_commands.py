@@ -28,6 +28,7 @@ from tradeforge.data import (
     resample_bars,
     validate_bars,
 )
+from tradeforge.data.errors import UnsupportedDataError
 from tradeforge.data.importers import FORMATS, ColumnMap, TsUnit
 from tradeforge.data.merge import OnConflict
 from tradeforge.data.reports import BarValidationReport, ValidationReport
@@ -87,8 +88,7 @@ def _files(paths: list[Path]) -> list[Path]:
 
 
 def _supported(path: Path) -> bool:
-    name = path.name.lower()
-    return any(name.endswith(f".{suffix}") or name.endswith(f".{suffix}.gz") for suffix in FORMATS)
+    return path.name.lower().endswith(tuple(FORMATS))
 
 
 @contextmanager
@@ -135,32 +135,47 @@ def import_files(
     column_map = _parse_columns(columns)
     files = _files(paths)
     results: list[tuple[str, WriteReport, ValidationReport]] = []
+    skipped: list[str] = []
     with _progress(ctx, as_json) as progress:
         task = progress.add_task("importing", total=len(files))
+        partitions = progress.add_task("writing partitions", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(partitions, completed=done, total=total)
+
         for path in files:
             progress.update(task, description=f"importing {path.name}")
-            result = catalog.import_file(
-                path,
-                venue=venue,
-                symbol=symbol,
-                timeframe=timeframe,
-                kind=kind,
-                columns=column_map,
-                ts_unit=cast(TsUnit, ts_unit),
-                on_conflict=cast(OnConflict, on_conflict),
-            )
-            results.append((path.name, result.write, result.validation))
+            progress.reset(partitions, total=None)
+            try:
+                result = catalog.import_file(
+                    path,
+                    venue=venue,
+                    symbol=symbol,
+                    timeframe=timeframe,
+                    kind=kind,
+                    columns=column_map,
+                    ts_unit=cast(TsUnit, ts_unit),
+                    on_conflict=cast(OnConflict, on_conflict),
+                    on_progress=on_progress,
+                )
+            except UnsupportedDataError as error:
+                if path in paths:  # named explicitly: the user wants to know
+                    raise
+                skipped.append(str(error))
+            else:
+                results.append((path.name, result.write, result.validation))
             progress.advance(task)
     if as_json:
-        _print_json(
-            [
-                {"file": name, "write": write.to_dict(), "validation": report.to_dict()}
-                for name, write, report in results
-            ]
-        )
+        imported = [
+            {"file": name, "write": write.to_dict(), "validation": report.to_dict()}
+            for name, write, report in results
+        ]
+        _print_json({"imported": imported, "skipped": skipped})
         return
     console = cli_context(ctx).console
     console.print(import_table(results))
+    for reason in skipped:
+        console.print(f"[yellow]skipped[/] {reason}")
     console.print(f"catalog: {catalog.root}")
 
 

@@ -14,6 +14,13 @@ class DataError(ValueError):
     """Market data that tradeforge cannot read, store or use; the message says why."""
 
 
+class UnsupportedDataError(DataError):
+    """A recognised file of a kind tradeforge cannot store yet (freqtrade mark or funding data).
+
+    Importing a folder skips such files and says so; naming one explicitly is an error.
+    """
+
+
 class DataFileError(DataError):
     """A problem at a known place in a file or frame.
 

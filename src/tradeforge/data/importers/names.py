@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tradeforge.data.errors import DataError
+from tradeforge.data.errors import UnsupportedDataError
 from tradeforge.data.schema import DataKind
 from tradeforge.model.symbol import Symbol, SymbolError
 from tradeforge.model.timeframe import Timeframe, TimeframeError
@@ -87,7 +87,7 @@ def _freqtrade(path: Path, pair: str, rest: str) -> NameHints:
     tokens = rest.split("-")
     for token in tokens:
         if token in _UNSUPPORTED:
-            raise DataError(f"{path.name}: {_UNSUPPORTED[token]} are not supported yet")
+            raise UnsupportedDataError(f"{path.name}: {_UNSUPPORTED[token]} cannot be imported yet")
     symbol = _symbol(pair)
     kind = DataKind.TRADES if "trades" in tokens else DataKind.BARS
     timeframe = next((tf for tf in map(_timeframe, tokens) if tf is not None), None)
