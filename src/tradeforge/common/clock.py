@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -89,6 +89,10 @@ def _check_timer(name: str, interval_ns: int, names: list[str]) -> None:
         raise ClockError(f"timer {name!r}: interval must be positive, got {interval_ns} ns")
 
 
+class _HasIndex(Protocol):
+    i: int
+
+
 class TestClock:
     """A clock that moves only when told to: the clock of backtests and tests.
 
@@ -102,12 +106,26 @@ class TestClock:
 
     def __init__(self, start_ns: int = 0) -> None:
         self._now = start_ns
+        self._follow: tuple[Sequence[int], _HasIndex] | None = None
         self._timers: dict[str, _Timer] = {}
         self._heap: list[_Timer] = []
+        self.pending = self._heap
+        """Scheduled timers (a live list: an engine loop tests its truth to skip
+        :meth:`advance_time` when there is nothing to fire)."""
 
     def timestamp_ns(self) -> int:
-        """The current simulated time."""
+        """The current simulated time (at least the close of the followed bar)."""
+        if self._follow is not None:
+            times, cursor = self._follow
+            if cursor.i >= 0 and times[cursor.i] > self._now:
+                self._now = int(times[cursor.i])
         return self._now
+
+    def follow(self, times: Sequence[int] | None, cursor: _HasIndex | None = None) -> None:
+        """Keep time at least at ``times[cursor.i]`` (a replay's bar close times), read only
+        when someone asks: a replay loop moves the cursor and never sets the clock per bar.
+        ``None`` stops following."""
+        self._follow = None if times is None or cursor is None else (times, cursor)
 
     def utc_now(self) -> datetime:
         """The current simulated time as a UTC datetime (microsecond resolution)."""
@@ -163,6 +181,7 @@ class TestClock:
         The caller (the engine) runs the callbacks, each at its own event time, so that timer
         handlers see the clock where the event fell. Time never runs backwards.
         """
+        self.timestamp_ns()
         if to_ns < self._now:
             raise ClockError(f"time cannot run backwards: now {self._now}, asked {to_ns}")
         due: list[tuple[TimeEvent, TimerCallback]] = []

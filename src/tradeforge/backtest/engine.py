@@ -1,0 +1,275 @@
+"""The backtest engine: the kernel's engines on a test clock, fed by replayed bars.
+
+It wires a :class:`SimulatedExchange`, a :class:`RiskEngine`, an :class:`ExecutionEngine` and a
+:class:`Portfolio` (the same engines paper and live trading use), replays the bars of every
+series in close-time order (:func:`~tradeforge.data.replay.merge_schedule`) and, for each bar:
+
+1. the exchange matches the orders working on the bar's symbol (only for the symbol's shortest
+   timeframe, the execution series), stamping fills inside the bar;
+2. the clock moves to the bar's close and due timers fire;
+3. the series' cursor moves, revealing the bar and its indicators;
+4. emulated trailing stops move, then each strategy that trades the symbol gets ``on_bar``
+   (from its warm-up bar on).
+
+Strategy exceptions become :class:`~tradeforge.strategy.errors.StrategyError`; the engine's
+state stays consistent because every order action is atomic.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from tradeforge.backtest.config import BacktestConfig
+from tradeforge.backtest.exchange import SimulatedExchange
+from tradeforge.backtest.models import FixedBpsSlippage, LatencyModel, VolumeParticipation
+from tradeforge.backtest.venue_account import CashAccount, MarginAccount
+from tradeforge.common.clock import TestClock
+from tradeforge.common.ids import ClientOrderIdGenerator
+from tradeforge.data.replay import BarSeries, merge_schedule
+from tradeforge.execution.engine import ExecutionEngine
+from tradeforge.model.events import OrderEvent, PositionEvent
+from tradeforge.model.instrument import Instrument
+from tradeforge.model.orders import Order
+from tradeforge.model.symbol import Symbol
+from tradeforge.portfolio.portfolio import Portfolio
+from tradeforge.risk.engine import BalanceCheck, InstrumentFilters, RiskEngine
+from tradeforge.strategy.base import Strategy
+from tradeforge.strategy.context import StrategyContext
+from tradeforge.strategy.errors import StrategyError
+from tradeforge.strategy.views import BarView
+
+
+@dataclass
+class EngineRun:
+    """What a finished run leaves: the engines and the data, for results to read."""
+
+    series: list[BarSeries]
+    strategies: list[Strategy]
+    portfolio: Portfolio
+    execution: ExecutionEngine
+    exchange: SimulatedExchange
+    config: BacktestConfig
+    bars_processed: int
+
+
+class BacktestEngine:
+    """Runs strategies over replayed bars through the real engines.
+
+    Parameters
+    ----------
+    series : list of BarSeries
+        The data; the first series is every strategy's primary series.
+    instruments : list of Instrument
+        One per traded symbol (fees overridden by ``config.commission`` when set).
+    config : BacktestConfig
+        Venue and account behaviour.
+    """
+
+    def __init__(
+        self,
+        series: list[BarSeries],
+        instruments: list[Instrument],
+        config: BacktestConfig | None = None,
+    ) -> None:
+        if not series:
+            raise ValueError("a backtest needs at least one series of bars")
+        self.config = config or BacktestConfig()
+        self.series = series
+        self.instruments = {i.symbol: _with_commission(i, self.config.commission) for i in instruments}
+        missing = {s.symbol for s in series} - set(self.instruments)
+        if missing:
+            raise ValueError(f"no instrument for {', '.join(map(str, missing))}")
+        first = self.series[0]
+        self.clock = TestClock(int(first.ts_open[0]) if len(first) else 0)
+        currency = self.config.currency or first.symbol.quote
+        self.portfolio = Portfolio(currency, self.config.cash, list(self.instruments.values()),
+                                   self.config.account)  # fmt: skip
+        self.exchange = self._build_exchange(currency)
+        risk = RiskEngine(
+            [InstrumentFilters(self.instruments),
+             BalanceCheck(self.instruments, self.portfolio, lambda: self.execution.open_orders())],
+            self.exchange.last_price,
+        )  # fmt: skip
+        self.execution = ExecutionEngine(self.clock, risk, self.portfolio, self.exchange,
+                                         self.instruments)  # fmt: skip
+        self.strategies: list[Strategy] = []
+        self._current_hook = ("", "")
+
+    def _build_exchange(self, currency: str) -> SimulatedExchange:
+        cfg = self.config
+        balances = {currency: cfg.cash}
+        account = (CashAccount(balances) if cfg.account == "cash"
+                   else MarginAccount(balances, cfg.leverage))  # fmt: skip
+        exchange = SimulatedExchange(
+            "sim", self.instruments.values(), clock=self.clock, account=account,
+            slippage=FixedBpsSlippage(cfg.slippage_bps) if cfg.slippage_bps else None,
+            participation=VolumeParticipation(cfg.max_volume_share),
+            latency=LatencyModel(int(cfg.latency_ms * 1_000_000)),
+            intrabar=cfg.intrabar, market_fill=cfg.market_fill,
+            supports_contingency=cfg.native_contingency,
+        )  # fmt: skip
+        for s in self.execution_series().values():
+            exchange.set_price_source(s.symbol, s.lines["close"]._list, s.cursor)
+        return exchange
+
+    def execution_series(self) -> dict[Symbol, BarSeries]:
+        """Each symbol's shortest-timeframe series: the one orders are matched against."""
+        best: dict[Symbol, BarSeries] = {}
+        for s in self.series:
+            if s.symbol not in best or s.timeframe.nanos < best[s.symbol].timeframe.nanos:
+                best[s.symbol] = s
+        return best
+
+    def add_strategy(self, strategy: Strategy) -> None:
+        """Attach ``strategy``: it gets the series of the symbols it declares applicable."""
+        series = [s for s in self.series if strategy.is_applicable(s.symbol)]
+        if not series:
+            raise ValueError(f"strategy {strategy.strategy_id} trades none of the given symbols")
+        ctx = StrategyContext(
+            strategy.strategy_id, self.clock, self.execution, self.portfolio, self.instruments,
+            series, ClientOrderIdGenerator(_tag(strategy.strategy_id), self.clock),
+        )  # fmt: skip
+        strategy._bind(ctx)
+        self.execution.register(strategy.strategy_id, self._order_listener(strategy),
+                                self._position_listener(strategy))  # fmt: skip
+        self.strategies.append(strategy)
+
+    # -- the run ----------------------------------------------------------------------------
+
+    def run(self) -> EngineRun:
+        """Replay every bar; return the engines for the results to read."""
+        for strategy in self.strategies:
+            self._call(strategy, "on_start", strategy.on_start)
+        processed = self._replay()
+        for strategy in self.strategies:
+            self._call(strategy, "on_stop", strategy.on_stop)
+        for s in self.series:  # value positions at the last close
+            if len(s):
+                self.portfolio.mark(s.symbol, Decimal(repr(float(s.close[-1]))))
+        return EngineRun(self.series, self.strategies, self.portfolio, self.execution,
+                         self.exchange, self.config, processed)  # fmt: skip
+
+    def _replay(self) -> int:
+        if len(self.series) == 1 and len(self.strategies) == 1:
+            return self._replay_single(self.series[0], self.strategies[0])
+        return self._replay_merged()
+
+    def _replay_single(self, series: BarSeries, strategy: Strategy) -> int:
+        """The hot loop of the common case: one series, one strategy."""
+        exchange, clock, execution = self.exchange, self.clock, self.execution
+        symbol, cursor, view = series.symbol, series.cursor, BarView(series)
+        ts_open, ts_close = series.ts_open, series.ts_close
+        o, h, lo, c, v = series.open, series.high, series.low, series.close, series.volume
+        on_bar, warm, timers, trails = strategy.on_bar, strategy.warmup, clock.pending, execution.trails
+        clock.follow(ts_close, cursor)
+        try:
+            for i in range(len(ts_open)):
+                if exchange.has_working_orders:
+                    exchange.process_bar(symbol, int(ts_open[i]), int(ts_close[i]), float(o[i]),
+                                         float(h[i]), float(lo[i]), float(c[i]), float(v[i]))  # fmt: skip
+                if timers:
+                    self._fire_timers(strategy, int(ts_close[i]))
+                cursor.i = i
+                if trails:
+                    execution.on_bar(symbol, float(h[i]), float(lo[i]))
+                if i >= warm:
+                    try:
+                        on_bar(view)
+                    except Exception as exc:
+                        raise self._strategy_error(strategy, "on_bar", exc) from exc
+        finally:
+            clock.follow(None)
+            if len(ts_close):
+                clock.set_time(max(clock.timestamp_ns(), int(ts_close[cursor.i])))
+        return len(ts_open)
+
+    def _replay_merged(self) -> int:
+        which, rows = merge_schedule(self.series)
+        executing = {id(s) for s in self.execution_series().values()}
+        feeds = [self._feed(s, id(s) in executing) for s in self.series]
+        exchange, clock, execution = self.exchange, self.clock, self.execution
+        for k, i in zip(which, rows, strict=True):
+            series, views, matches = feeds[k]
+            if matches and exchange.has_working_orders:
+                clock.set_time(int(series.ts_open[i]))
+                exchange.process_bar(series.symbol, int(series.ts_open[i]), int(series.ts_close[i]),
+                                     *series.row(i))  # fmt: skip
+            ts = int(series.ts_close[i])
+            if clock.pending:
+                for strategy in self.strategies:
+                    self._fire_timers(strategy, ts)
+            clock.set_time(ts)
+            series.cursor.i = i
+            if matches and execution.trails:
+                execution.on_bar(series.symbol, float(series.high[i]), float(series.low[i]))
+            for strategy, view in views:
+                if strategy.ctx.series[0].cursor.i >= strategy.warmup:
+                    self._call(strategy, "on_bar", strategy.on_bar, view)
+        return len(rows)
+
+    def _feed(self, series: BarSeries, matches: bool) -> tuple[BarSeries, list[tuple[Strategy, BarView]], bool]:
+        view = BarView(series)
+        takers = [(st, view) for st in self.strategies if series in st.ctx.series]
+        return series, takers, matches
+
+    def _fire_timers(self, strategy: Strategy, until: int) -> None:
+        for event, callback in self.clock.advance_time(until):
+            self._call(strategy, "on_timer", callback, event)
+
+    # -- strategy calls ---------------------------------------------------------------------
+
+    def _call(self, strategy: Strategy, hook: str, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            fn(*args)
+        except StrategyError:
+            raise
+        except Exception as exc:
+            raise self._strategy_error(strategy, hook, exc) from exc
+
+    def _strategy_error(self, strategy: Strategy, hook: str, exc: BaseException) -> StrategyError:
+        ts = self.clock.timestamp_ns()
+        when = datetime.fromtimestamp(ts / 1e9, tz=UTC).isoformat()
+        text = "".join(traceback.format_exception(exc))
+        return StrategyError(strategy.strategy_id, hook, ts, when, text)
+
+    def _order_listener(self, strategy: Strategy) -> Callable[[Order, OrderEvent], None]:
+        hook = strategy.on_order_event
+        if _is_default(strategy, "on_order_event"):
+            return _ignore_order
+        return lambda order, event: self._call(strategy, "on_order_event", hook, event)
+
+    def _position_listener(self, strategy: Strategy) -> Callable[[PositionEvent], None]:
+        hook = strategy.on_position_event
+        if _is_default(strategy, "on_position_event"):
+            return _ignore_position
+        return lambda event: self._call(strategy, "on_position_event", hook, event)
+
+
+def _is_default(strategy: Strategy, name: str) -> bool:
+    return getattr(type(strategy), name) is getattr(Strategy, name)
+
+
+def _ignore_order(order: Order, event: OrderEvent) -> None:
+    return None
+
+
+def _ignore_position(event: PositionEvent) -> None:
+    return None
+
+
+def _tag(strategy_id: str) -> str:
+    tag = "".join(ch for ch in strategy_id if ch.isalnum())[:8]
+    return tag or "S"
+
+
+def _with_commission(instrument: Instrument, commission: Decimal | None) -> Instrument:
+    if commission is None:
+        return instrument
+    from dataclasses import replace
+
+    return replace(instrument, maker_fee=commission, taker_fee=commission)

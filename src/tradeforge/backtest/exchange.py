@@ -1,0 +1,452 @@
+"""The simulated exchange: the venue of backtests (and later of paper trading and the sandbox).
+
+It receives orders like a real venue (accepts or rejects them by the instrument's filters and
+the account's balances), keeps them working, and matches them against each bar with the rules
+of :mod:`tradeforge.backtest.matching`:
+
+* a market order trades where it becomes active: at the next bar's open when submitted at a
+  bar's close (``market_fill="next_open"``, the default), or at once at the last close
+  (``market_fill="close"``);
+* limit, stop and take-profit orders trade when the bar's assumed path reaches their level, at
+  the level, or at the current price when they are already beyond it (a gap);
+* when several orders are reachable in one bar, the path decides which trades first. The path
+  visits the high first or the low first by ``intrabar`` (default ``"adverse"``: against the
+  open position, so a long's stop loss wins over its take profit; when flat, the extreme
+  nearest the open first). Lower-timeframe bars, when given, replace the guess.
+
+OCO lists (one fill cancels the others) and OTO lists (the parent's complete fill activates the
+children; a bracket is an OTO whose children are OCO) are native when ``supports_contingency``
+is true, so a stop loss placed by a bracket can trade inside the bar its entry filled in.
+Every change is reported through the handler given to :meth:`connect` as the same order events
+a real venue client produces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradeforge.backtest.matching import NEVER, bar_path, first_touch, price_at
+from tradeforge.backtest.models import LatencyModel, NoSlippage, SlippageModel, VolumeParticipation
+from tradeforge.backtest.resting import RestingOrder
+from tradeforge.backtest.venue_account import CashAccount, MarginAccount
+from tradeforge.common.clock import Clock
+from tradeforge.model.enums import ContingencyType, LiquiditySide, OrderType
+from tradeforge.model.events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderEvent,
+    OrderFilled,
+    OrderRejected,
+    OrderUpdated,
+)
+from tradeforge.model.instrument import Instrument
+from tradeforge.model.order_list import OrderList
+from tradeforge.model.orders import Order
+from tradeforge.model.symbol import Symbol
+from tradeforge.data.lines import Cursor
+from tradeforge.model.values import EXACT, Price, Quantity, truncate_to_step
+
+Intrabar = Literal["adverse", "favorable", "high_first", "low_first", "nearest"]
+MarketFill = Literal["next_open", "close"]
+EventHandler = Callable[[OrderEvent], None]
+
+_NOT_RESTING = {OrderType.MARKET}
+_ONE = Decimal(1)
+
+
+class SimulatedExchange:
+    """A venue that matches orders against bars.
+
+    Parameters
+    ----------
+    venue : str
+        The venue id the instruments carry.
+    instruments : iterable of Instrument
+        What it lists; orders for anything else are rejected.
+    clock : Clock
+        Time of acceptance, cancellation and submissions.
+    account : CashAccount or MarginAccount
+        The balances orders are checked against and fills are booked to.
+    slippage : SlippageModel
+        Moves taker fill prices (default none).
+    participation : VolumeParticipation
+        Caps the share of a bar's volume one order may take (default no cap).
+    latency : LatencyModel
+        Delay before an order or a cancel reaches the venue (default none).
+    intrabar : {"adverse", "favorable", "high_first", "low_first", "nearest"}
+        Which extreme the assumed path visits first.
+    market_fill : {"next_open", "close"}
+        Where a market order submitted at a bar's close trades.
+    supports_contingency : bool
+        Native OCO and OTO lists; when false, :meth:`submit_order_list` refuses and the
+        execution engine emulates them.
+    """
+
+    def __init__(
+        self,
+        venue: str,
+        instruments: Iterable[Instrument],
+        *,
+        clock: Clock,
+        account: CashAccount | MarginAccount,
+        slippage: SlippageModel | None = None,
+        participation: VolumeParticipation | None = None,
+        latency: LatencyModel | None = None,
+        intrabar: Intrabar = "adverse",
+        market_fill: MarketFill = "next_open",
+        supports_contingency: bool = True,
+    ) -> None:
+        self.venue = venue
+        self.instruments: dict[Symbol, Instrument] = {i.symbol: i for i in instruments}
+        self.clock = clock
+        self.account = account
+        self.slippage = slippage or NoSlippage()
+        self.participation = participation or VolumeParticipation()
+        self.latency = latency or LatencyModel()
+        self.intrabar = intrabar
+        self.market_fill = market_fill
+        self.supports_contingency = supports_contingency
+        self._handler: EventHandler = _nowhere
+        self._working: dict[Symbol, list[RestingOrder]] = {}
+        self._by_id: dict[str, RestingOrder] = {}
+        self._held_children: dict[str, list[Order]] = {}
+        self._oco: dict[str, list[str]] = {}
+        self._last: dict[Symbol, float] = {}
+        self._order_seq = 0
+        self._trade_seq = 0
+        self.has_working_orders = False
+        self._price_sources: dict[Symbol, tuple[list[float], Cursor]] = {}
+
+    def connect(self, handler: EventHandler) -> None:
+        """Send every order event to ``handler`` (the execution engine)."""
+        self._handler = handler
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def last_price(self, symbol: Symbol) -> float | None:
+        """The last close of ``symbol`` (from its price source when one is set)."""
+        source = self._price_sources.get(symbol)
+        if source is not None:
+            closes, cursor = source
+            return closes[cursor.i] if cursor.i >= 0 else None
+        return self._last.get(symbol)
+
+    def set_price_source(self, symbol: Symbol, closes: list[float], cursor: Cursor) -> None:
+        """Read ``symbol``'s last price from a replayed series (the close at its cursor), so a
+        backtest need not tell the exchange every close of a bar without orders."""
+        self._price_sources[symbol] = (closes, cursor)
+
+    def working_orders(self, symbol: Symbol | None = None) -> list[str]:
+        """Client order ids working at the venue."""
+        if symbol is None:
+            return list(self._by_id)
+        return [r.client_order_id for r in self._working.get(symbol, ())]
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def submit_order(self, order: Order, quote_quantity: Decimal | None = None) -> None:
+        """Accept or reject ``order``; a market order may trade at once (``market_fill``)."""
+        ts = self.clock.timestamp_ns()
+        reason = self._rejection(order, quote_quantity)
+        if reason:
+            self._emit(OrderRejected(ts=ts, client_order_id=order.client_order_id,
+                                     symbol=order.symbol, reason=reason))  # fmt: skip
+            self._cancel_held(order.client_order_id, f"parent {order.client_order_id} rejected")
+            return
+        self._order_seq += 1
+        resting = RestingOrder(order, ts + self.latency.delay_ns, str(self._order_seq),
+                               quote_quantity)  # fmt: skip
+        self._by_id[order.client_order_id] = resting
+        self._working.setdefault(order.symbol, []).append(resting)
+        self.has_working_orders = True
+        self._emit(OrderAccepted(ts=ts, client_order_id=order.client_order_id,
+                                 symbol=order.symbol, venue_order_id=resting.venue_order_id))  # fmt: skip
+        if resting.is_market and self.market_fill == "close" and not self.latency.delay_ns:
+            self._fill_at_last(resting)
+
+    def submit_order_list(self, orders: OrderList) -> None:
+        """Submit an OCO list, or an OTO list / bracket whose children wait for the parent."""
+        if not self.supports_contingency:
+            raise NotImplementedError(f"{self.venue} does not support order lists")
+        if orders.contingency is ContingencyType.OCO:
+            ids = [o.client_order_id for o in orders.orders]
+            for order in orders.orders:
+                self._oco[order.client_order_id] = [i for i in ids if i != order.client_order_id]
+                self.submit_order(order)
+            return
+        parent, children = orders.orders[0], list(orders.orders[1:])
+        self._held_children[parent.client_order_id] = children
+        self.submit_order(parent)
+
+    def cancel_order(self, client_order_id: str, reason: str = "canceled") -> bool:
+        """Cancel a working order; False when it is not working (filled, unknown)."""
+        resting = self._by_id.pop(client_order_id, None)
+        if resting is None:
+            return False
+        self._remove(resting)
+        self._emit(OrderCanceled(ts=self.clock.timestamp_ns(), client_order_id=client_order_id,
+                                 symbol=resting.order.symbol, reason=reason))  # fmt: skip
+        self._cancel_held(client_order_id, f"parent {client_order_id} canceled")
+        return True
+
+    def _cancel_held(self, parent_id: str, reason: str) -> None:
+        for child in self._held_children.pop(parent_id, ()):
+            self._emit(OrderCanceled(ts=self.clock.timestamp_ns(),
+                                     client_order_id=child.client_order_id,
+                                     symbol=child.symbol, reason=reason))  # fmt: skip
+
+    def modify_order(
+        self,
+        client_order_id: str,
+        *,
+        quantity: Quantity | None = None,
+        price: Price | None = None,
+        stop_price: Price | None = None,
+    ) -> bool:
+        """Amend a working order in place (keeps its place in time); False when not working."""
+        resting = self._by_id.get(client_order_id)
+        if resting is None:
+            return False
+        order = resting.order
+        event = OrderUpdated(ts=self.clock.timestamp_ns(), client_order_id=client_order_id,
+                             symbol=order.symbol, quantity=quantity, price=price,
+                             stop_price=stop_price)  # fmt: skip
+        copy = Order.from_events(order.events)
+        copy.apply(event)
+        resting.order = copy
+        if quantity is not None:
+            resting.leaves = Quantity(EXACT.subtract(quantity, copy.filled_qty))
+        self._emit(event)
+        return True
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def process_bar(
+        self,
+        symbol: Symbol,
+        ts_open: int,
+        ts_close: int,
+        o: float,
+        h: float,
+        low: float,
+        c: float,
+        volume: float,
+        path: NDArray[np.float64] | None = None,
+    ) -> None:
+        """Match the orders working on ``symbol`` against one bar, then remember its close.
+
+        ``path`` replaces the assumed open-extreme-extreme-close path (lower-timeframe bars).
+        """
+        working = self._working.get(symbol)
+        if working:
+            self._match(symbol, working, ts_open, ts_close, (o, h, low, c, volume), path)
+        self._last[symbol] = c
+        if isinstance(self.account, MarginAccount):
+            self.account.mark(symbol, Decimal(repr(c)))
+
+    def _match(
+        self,
+        symbol: Symbol,
+        working: list[RestingOrder],
+        ts_open: int,
+        ts_close: int,
+        ohlcv: tuple[float, float, float, float, float],
+        path: NDArray[np.float64] | None,
+    ) -> None:
+        o, h, low, c, volume = ohlcv
+        for resting in working:
+            resting.bar_filled = 0.0
+        if path is None and all(r.is_market and r.active_ns <= ts_open for r in working):
+            self._fill_markets_at_open(symbol, working, ts_open, o, volume)
+            return
+        if path is None:
+            path = bar_path(o, h, low, c, self._high_first(symbol, o, h, low))
+        span = ts_close - ts_open
+        last_pos = float(len(path) - 1)
+        cap = self.participation.cap(volume)
+        pos = 0.0
+        while True:
+            best, best_pos, best_start = None, NEVER, 0.0
+            for resting in working:
+                start = max(pos, _start_pos(resting.active_ns, ts_open, span, last_pos))
+                if start > last_pos or resting.bar_filled >= cap:
+                    continue
+                hit = start if resting.is_market else first_touch(path, start, *resting.level())
+                if hit != NEVER and (best is None or hit < best_pos):
+                    best, best_pos, best_start = resting, hit, start
+            if best is None:
+                return
+            pos = best_pos
+            if best.is_trigger_pending:
+                best.triggered = True
+                continue
+            at_level = not best.is_market and pos > best_start
+            price = best.level()[0] if at_level else price_at(path, pos)
+            ts = ts_open + int(span * pos / last_pos)
+            self._execute(best, price, at_level and best.fills_as_limit, ts, cap, volume)
+            working = self._working.get(symbol, [])
+
+    def _fill_markets_at_open(
+        self, symbol: Symbol, working: list[RestingOrder], ts: int, o: float, volume: float
+    ) -> None:
+        cap = self.participation.cap(volume)
+        for resting in list(working):
+            if resting.client_order_id in self._by_id:
+                self._execute(resting, o, False, ts, cap, volume)
+
+    def _fill_at_last(self, resting: RestingOrder) -> None:
+        last = self.last_price(resting.order.symbol)
+        if last is not None:
+            self._execute(resting, last, False, self.clock.timestamp_ns(), float("inf"), 0.0)
+
+    def _execute(
+        self, resting: RestingOrder, price: float, maker: bool, ts: int, cap: float, volume: float
+    ) -> None:
+        """Trade ``resting`` at ``price`` (before slippage and tick rounding), up to the cap."""
+        order = resting.order
+        instrument = self.instruments[order.symbol]
+        side = resting.side
+        if maker:
+            fill_px = order.price if order.price is not None else Price(repr(price))
+        else:
+            slipped = self.slippage.slipped_price(price, side, float(resting.leaves), volume)
+            fill_px = instrument.round_price(repr(slipped), "sell" if side > 0 else "buy")
+        qty = self._fill_quantity(resting, instrument, fill_px, cap)
+        if qty <= 0:
+            self._cancel_unfillable(resting, "quantity rounds to zero at the fill price")
+            return
+        notional = instrument.notional(fill_px, qty)
+        fee = instrument.fee(notional, maker)
+        reason = self._account_shortfall(resting, instrument, qty, fill_px)
+        if reason:
+            self._cancel_unfillable(resting, reason)
+            return
+        self.account.unlock(resting.client_order_id)
+        self.account.fill(order.symbol, side, qty, notional.amount, fee)
+        resting.leaves = Quantity(EXACT.subtract(resting.leaves, qty))
+        resting.bar_filled += float(qty)
+        resting.has_traded = True
+        self._trade_seq += 1
+        done = resting.leaves <= 0 or resting.quote_quantity is not None
+        if done:
+            self._by_id.pop(resting.client_order_id, None)
+            self._remove(resting)
+        elif not resting.is_market:
+            self._relock(resting, instrument)
+        self._emit(OrderFilled(
+            ts=ts, client_order_id=resting.client_order_id, symbol=order.symbol,
+            trade_id=str(self._trade_seq), venue_order_id=resting.venue_order_id,
+            order_side=order.side, last_qty=qty, last_price=fill_px, fee=fee,
+            liquidity_side=LiquiditySide.MAKER if maker else LiquiditySide.TAKER,
+        ))  # fmt: skip
+        self._after_fill(resting, done)
+
+    def _fill_quantity(
+        self, resting: RestingOrder, instrument: Instrument, price: Price, cap: float
+    ) -> Quantity:
+        step = instrument.quantity_step
+        if resting.quote_quantity is not None:
+            rate = _ONE + instrument.taker_fee
+            unit_cost = EXACT.multiply(EXACT.multiply(price, instrument.contract_size), rate)
+            raw = resting.quote_quantity / unit_cost
+            return Quantity(truncate_to_step(Quantity(max(raw, Decimal(0))), step))
+        leaves = resting.leaves
+        room = cap - resting.bar_filled
+        if room < float(leaves):
+            return Quantity(truncate_to_step(Quantity(repr(max(room, 0.0))), step))
+        return leaves
+
+    def _account_shortfall(
+        self, resting: RestingOrder, instrument: Instrument, qty: Quantity, price: Price
+    ) -> str:
+        self.account.unlock(resting.client_order_id)
+        reason = self.account.shortfall(instrument, resting.side, qty, price)
+        if reason and not resting.is_market:
+            self._relock(resting, instrument)
+        return reason
+
+    def _relock(self, resting: RestingOrder, instrument: Instrument) -> None:
+        order = resting.order
+        if order.reduce_only or resting.leaves <= 0:
+            return
+        price = order.price if order.price is not None else order.stop_price
+        if price is not None:
+            self.account.lock(resting.client_order_id, instrument, resting.side, resting.leaves,
+                              price)  # fmt: skip
+
+    def _after_fill(self, resting: RestingOrder, done: bool) -> None:
+        cid = resting.client_order_id
+        for sibling in self._oco.pop(cid, ()):
+            self._oco.pop(sibling, None)
+            self.cancel_order(sibling, reason=f"OCO: {cid} filled")
+        children = self._held_children.pop(cid, None) if done else None
+        if children:
+            ids = [child.client_order_id for child in children]
+            for child in children:
+                if len(children) > 1:
+                    self._oco[child.client_order_id] = [i for i in ids if i != child.client_order_id]
+                self.submit_order(child)
+
+    def _cancel_unfillable(self, resting: RestingOrder, reason: str) -> None:
+        self.cancel_order(resting.client_order_id, reason=reason)
+
+    def _remove(self, resting: RestingOrder) -> None:
+        self.account.unlock(resting.client_order_id)
+        working = self._working.get(resting.order.symbol)
+        if working is not None and resting in working:
+            working.remove(resting)
+        self.has_working_orders = bool(self._by_id)
+
+    def _rejection(self, order: Order, quote_quantity: Decimal | None) -> str:
+        instrument = self.instruments.get(order.symbol)
+        if instrument is None:
+            return f"-1121 invalid symbol {order.symbol} on {self.venue}"
+        if order.client_order_id in self._by_id:
+            return f"duplicate client order id {order.client_order_id}"
+        price = order.price or order.stop_price
+        if price is None:
+            last = self.last_price(order.symbol)
+            price = Price(repr(last)) if last is not None else None
+        if quote_quantity is None and price is not None:
+            broken = instrument.check_order(price, order.quantity)
+            if broken:
+                return "; ".join(check.message for check in broken)
+        if order.order_type in _NOT_RESTING or order.reduce_only or price is None:
+            return ""
+        return self.account.lock(order.client_order_id, instrument, order.side.sign,
+                                 order.quantity, price)  # fmt: skip
+
+    def _high_first(self, symbol: Symbol, o: float, h: float, low: float) -> bool:
+        mode = self.intrabar
+        if mode in ("high_first", "low_first"):
+            return mode == "high_first"
+        held = self._net_position(symbol)
+        if held and mode in ("adverse", "favorable"):
+            return (held < 0) == (mode == "adverse")
+        return (h - o) <= (o - low)
+
+    def _net_position(self, symbol: Symbol) -> Decimal:
+        if isinstance(self.account, MarginAccount):
+            return self.account.positions.get(symbol, (Decimal(0), Decimal(0)))[0]
+        return self.account.total(symbol.base)
+
+    def _emit(self, event: OrderEvent) -> None:
+        self._handler(event)
+
+
+def _start_pos(active_ns: int, ts_open: int, span: int, last_pos: float) -> float:
+    """Where along a bar's path an order that reaches the venue at ``active_ns`` starts."""
+    if active_ns <= ts_open or span <= 0:
+        return 0.0
+    if active_ns >= ts_open + span:
+        return last_pos + 1.0
+    return last_pos * (active_ns - ts_open) / span
+
+
+def _nowhere(event: OrderEvent) -> None:
+    raise RuntimeError(f"SimulatedExchange is not connected; lost {event!r}")

@@ -1,0 +1,129 @@
+"""What a backtest returns: statistics, trades, orders, fills and the equity curve."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from tradeforge.backtest.engine import EngineRun
+from tradeforge.backtest.equity import equity_curve
+from tradeforge.backtest.stats import compute_stats
+from tradeforge.model.events import OrderFilled
+
+
+class BacktestResult:
+    """The outcome of one run; every table is computed on first access.
+
+    Attributes
+    ----------
+    params : dict
+        The strategy parameters of the run.
+    final_equity : Decimal
+        Cash plus open positions at the last closes, exact.
+    """
+
+    def __init__(self, run: EngineRun, params: dict[str, Any]) -> None:
+        self.run = run
+        self.params = params
+        self.portfolio = run.portfolio
+        self.final_equity: Decimal = run.portfolio.equity()
+
+    @cached_property
+    def equity(self) -> pd.Series:
+        """Equity at every close of the first series."""
+        exec_series = {s.symbol: s for s in sorted(self.run.series, key=lambda s: -s.timeframe.nanos)}
+        return equity_curve(self.portfolio, self.run.series[0], list(exec_series.values()))
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        """Round trips: entry and exit time and price, side, size, PnL, fees, duration, tags."""
+        rows = []
+        for t in self.portfolio.trades:
+            cost = float(t.entry_price * t.size)
+            rows.append({
+                "symbol": str(t.symbol), "side": t.side, "size": float(t.size),
+                "entry_time": pd.Timestamp(t.entry_ts, unit="ns", tz="UTC"),
+                "exit_time": pd.Timestamp(t.exit_ts, unit="ns", tz="UTC") if t.exit_ts else pd.NaT,
+                "entry_price": float(t.entry_price),
+                "exit_price": float(t.exit_price) if t.exit_price is not None else float("nan"),
+                "pnl": float(t.pnl), "fees": float(t.fees), "net_pnl": float(t.net_pnl),
+                "return_pct": 100.0 * float(t.net_pnl) / cost if cost else 0.0,
+                "entry_order": t.entry_order, "exit_order": t.exit_order,
+                "tags": ",".join(t.tags),
+            })  # fmt: skip
+        frame = pd.DataFrame(rows, columns=_TRADE_COLUMNS)
+        frame["duration"] = frame["exit_time"] - frame["entry_time"]
+        return frame
+
+    @cached_property
+    def orders(self) -> pd.DataFrame:
+        """Every order with its final status."""
+        rows = [{
+            "client_order_id": o.client_order_id, "symbol": str(o.symbol), "side": o.side.value,
+            "type": o.order_type.value, "quantity": float(o.quantity),
+            "price": float(o.price) if o.price is not None else float("nan"),
+            "stop_price": float(o.stop_price) if o.stop_price is not None else float("nan"),
+            "status": o.status.value, "filled_qty": float(o.filled_qty),
+            "avg_px": float(o.avg_px) if o.avg_px is not None else float("nan"),
+            "ts_init": pd.Timestamp(o.ts_init, unit="ns", tz="UTC"),
+            "reason": getattr(o.last_event, "reason", ""),
+        } for o in self.run.execution.orders.values()]  # fmt: skip
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def fills(self) -> pd.DataFrame:
+        """Every fill: time, order, side, quantity, price, fee, liquidity."""
+        rows = [{
+            "ts": pd.Timestamp(e.ts, unit="ns", tz="UTC"), "client_order_id": e.client_order_id,
+            "symbol": str(e.symbol), "side": e.order_side.value, "quantity": float(e.last_qty),
+            "price": float(e.last_price), "fee": float(e.fee.amount),
+            "liquidity": e.liquidity_side.value, "trade_id": e.trade_id,
+        } for o in self.run.execution.orders.values() for e in o.events
+            if isinstance(e, OrderFilled)]  # fmt: skip
+        frame = pd.DataFrame(rows)
+        return frame.sort_values("ts", kind="stable").reset_index(drop=True) if len(frame) else frame
+
+    @cached_property
+    def stats(self) -> dict[str, Any]:
+        """Summary statistics (see :mod:`tradeforge.backtest.stats`)."""
+        first = self.run.series[0]
+        hold = float(first.close[-1] / first.open[0] - 1.0) if len(first) else 0.0
+        return compute_stats(
+            self.equity, self.trades, initial_cash=float(self.portfolio.initial_cash),
+            final_equity=float(self.final_equity), fees=float(self.portfolio.fees),
+            buy_and_hold=hold, exposure=self._exposure(),
+        )  # fmt: skip
+
+    def _exposure(self) -> float:
+        trades = self.trades
+        if not len(trades):
+            return 0.0
+        index = self.equity.index
+        held = pd.Series(False, index=index)
+        for entry, exit_ in zip(trades["entry_time"], trades["exit_time"], strict=True):
+            held |= (index > entry) & ((index <= exit_) if pd.notna(exit_) else True)
+        return float(held.mean())
+
+    def accounting_gap(self) -> Decimal:
+        """``final equity - (initial + realized + unrealized - fees - funding)``: zero."""
+        return self.portfolio.accounting_gap()
+
+    def summary(self) -> dict[str, Any]:
+        """The figures ``--json`` prints."""
+        stats = self.stats
+        return {
+            "params": self.params,
+            "trades": stats["trades"],
+            "final_equity": str(self.final_equity),
+            "total_return": stats["total_return_pct"] / 100.0,
+            "max_drawdown": stats["max_drawdown_pct"] / 100.0,
+            "sharpe": stats["sharpe"],
+            "stats": stats,
+        }
+
+
+_TRADE_COLUMNS = ["symbol", "side", "size", "entry_time", "exit_time", "entry_price", "exit_price",
+                  "pnl", "fees", "net_pnl", "return_pct", "entry_order", "exit_order", "tags"]  # fmt: skip

@@ -1,0 +1,186 @@
+"""The simulated venue's books: what an account holds, and what a fill does to it.
+
+Two kinds, as on crypto venues:
+
+* :class:`CashAccount` (spot): a buy pays ``notional + fee`` in the quote currency and receives
+  the base; a sell delivers the base and receives ``notional - fee``. Nothing can be borrowed,
+  so a buy needs the quote and a sell the base. Resting orders that are not reduce-only lock
+  what they would spend (quote at their price plus the taker fee, or the base).
+* :class:`MarginAccount` (linear perpetuals and margin): positions are netted per symbol and
+  may be short; the settle-currency balance moves only by realized PnL, fees and funding. An
+  order that adds exposure needs ``notional / leverage + fee`` of free margin, where free
+  margin is equity minus the initial margin of open positions.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tradeforge.model.account import Account
+from tradeforge.model.fill import prorate
+from tradeforge.model.instrument import Instrument
+from tradeforge.model.symbol import Symbol
+from tradeforge.model.values import EXACT, Money
+
+_ZERO = Decimal(0)
+
+
+class CashAccount:
+    """Spot balances per currency, with locks for resting orders."""
+
+    kind = "cash"
+
+    def __init__(self, balances: dict[str, Decimal]) -> None:
+        self.account = Account("sim", [Money(v, c) for c, v in balances.items() if v > 0])
+        self._locks: dict[str, Money] = {}
+
+    def total(self, currency: str) -> Decimal:
+        """Free plus locked ``currency``."""
+        return self.account.total(currency).amount
+
+    def free(self, currency: str) -> Decimal:
+        """Free ``currency``."""
+        return self.account.free(currency).amount
+
+    def balances(self) -> dict[str, Decimal]:
+        """Every currency's total balance."""
+        return {c: self.total(c) for c in self.account.currencies}
+
+    def shortfall(self, instrument: Instrument, side: int, qty: Decimal, price: Decimal) -> str:
+        """Why a fill of ``qty`` at ``price`` cannot be paid for; empty when it can."""
+        symbol = instrument.symbol
+        if side > 0:
+            need = EXACT.add(
+                EXACT.multiply(qty, price),
+                instrument.fee(EXACT.multiply(qty, price), maker=False),
+            )
+            have = self.free(symbol.quote)
+            if need > have:
+                return f"insufficient {symbol.quote}: need {need}, free {have}"
+        elif qty > self.free(symbol.base):
+            return f"insufficient {symbol.base}: need {qty}, free {self.free(symbol.base)}"
+        return ""
+
+    def lock(self, key: str, instrument: Instrument, side: int, qty: Decimal, price: Decimal) -> str:
+        """Reserve what a resting order would spend; the reason when it cannot."""
+        reason = self.shortfall(instrument, side, qty, price)
+        if reason:
+            return reason
+        symbol = instrument.symbol
+        if side > 0:
+            notional = EXACT.multiply(qty, price)
+            amount = Money(EXACT.add(notional, instrument.fee(notional, maker=False)), symbol.quote)
+        else:
+            amount = Money(qty, symbol.base)
+        if amount.amount > 0:
+            self.account.lock(amount)
+            self._locks[key] = amount
+        return ""
+
+    def unlock(self, key: str) -> None:
+        """Release what ``key`` reserved (nothing when it reserved nothing)."""
+        amount = self._locks.pop(key, None)
+        if amount is not None:
+            self.account.unlock(amount)
+
+    def fill(self, symbol: Symbol, side: int, qty: Decimal, notional: Decimal, fee: Money) -> None:
+        """Book a fill: exchange quote for base, pay the fee."""
+        base, quote = Money(qty, symbol.base), Money(notional, symbol.quote)
+        if side > 0:
+            self.account.debit(quote)
+            self.account.credit(base)
+        else:
+            self.account.debit(base)
+            self.account.credit(quote)
+        if fee.amount > 0:
+            self.account.debit(fee)
+        elif fee.amount < 0:
+            self.account.credit(-fee)
+
+
+class MarginAccount:
+    """Netted positions with leverage, settled in one currency per symbol."""
+
+    kind = "margin"
+
+    def __init__(self, balances: dict[str, Decimal], leverage: Decimal) -> None:
+        self._cash = dict(balances)
+        self.leverage = leverage
+        self.positions: dict[Symbol, tuple[Decimal, Decimal]] = {}  # signed qty, entry value
+        self._marks: dict[Symbol, Decimal] = {}
+
+    def total(self, currency: str) -> Decimal:
+        """The settle-currency balance (realized PnL, fees and funding included)."""
+        return self._cash.get(currency, _ZERO)
+
+    def free(self, currency: str) -> Decimal:
+        """Equity minus the initial margin of the open positions settled in ``currency``."""
+        equity, used = self._cash.get(currency, _ZERO), _ZERO
+        for symbol, (qty, value) in self.positions.items():
+            if _settle(symbol) != currency or not qty:
+                continue
+            mark = self._marks.get(symbol, value / qty)
+            equity += qty * mark - value
+            used += abs(qty * mark) / self.leverage
+        return equity - used
+
+    def balances(self) -> dict[str, Decimal]:
+        """Every settle currency's balance."""
+        return dict(self._cash)
+
+    def mark(self, symbol: Symbol, price: Decimal) -> None:
+        """The last price of ``symbol``, for margin checks."""
+        self._marks[symbol] = price
+
+    def shortfall(self, instrument: Instrument, side: int, qty: Decimal, price: Decimal) -> str:
+        """Why a fill that adds exposure lacks margin; empty when it does not lack it."""
+        symbol = instrument.symbol
+        held, _ = self.positions.get(symbol, (_ZERO, _ZERO))
+        adds = qty if held == 0 or (held > 0) == (side > 0) else max(_ZERO, qty - abs(held))
+        if not adds:
+            return ""
+        notional = adds * price * instrument.contract_size
+        need = notional / self.leverage + instrument.fee(notional, maker=False)
+        currency = _settle(symbol)
+        free = self.free(currency)
+        if need > free:
+            return f"insufficient margin in {currency}: need {need:.8f}, free {free:.8f}"
+        return ""
+
+    def lock(self, key: str, instrument: Instrument, side: int, qty: Decimal, price: Decimal) -> str:
+        """Margin is checked at the fill; resting orders reserve nothing."""
+        return ""
+
+    def unlock(self, key: str) -> None:
+        """Nothing was reserved."""
+
+    def fill(self, symbol: Symbol, side: int, qty: Decimal, notional: Decimal, fee: Money) -> None:
+        """Net the fill into the position; realize PnL on the reduced part; pay the fee."""
+        held, value = self.positions.get(symbol, (_ZERO, _ZERO))
+        signed, signed_value = qty * side, notional * side
+        currency = _settle(symbol)
+        if held == 0 or (held > 0) == (signed > 0):
+            self.positions[symbol] = (held + signed, value + signed_value)
+        else:
+            closed = min(abs(signed), abs(held))
+            basis = prorate(value, closed, abs(held))
+            exit_value = prorate(notional, closed, qty)
+            pnl = (exit_value - basis) if held > 0 else (basis - exit_value)
+            self._cash[currency] = self._cash.get(currency, _ZERO) + pnl
+            rest_held, rest_value = held + (closed if held < 0 else -closed), value - (
+                basis if held > 0 else -basis
+            )
+            rest_fill = abs(signed) - closed
+            if rest_fill:  # flipped: open the remainder at the fill price
+                rest_value = prorate(notional, rest_fill, qty) * side
+                rest_held = rest_fill * side
+            self.positions[symbol] = (rest_held, rest_value)
+        self._cash[currency] = self._cash.get(currency, _ZERO) - fee.amount
+
+    def pay(self, currency: str, amount: Decimal) -> None:
+        """Move ``amount`` out of the balance (funding; negative receives)."""
+        self._cash[currency] = self._cash.get(currency, _ZERO) - amount
+
+
+def _settle(symbol: Symbol) -> str:
+    return symbol.settle or symbol.quote

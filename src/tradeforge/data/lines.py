@@ -1,0 +1,156 @@
+"""Series revealed bar by bar: what a strategy may see of its data and indicators.
+
+A :class:`Line` holds a whole float64 series (computed once, vectorized) and a shared
+:class:`Cursor`, the index of the last bar that has closed. Indexing is relative to the cursor,
+Python style: ``line[-1]`` is the current value, ``line[-2]`` the one before, and ``len(line)``
+the number of values revealed so far. Nothing past the cursor is reachable through the public
+surface, so a strategy cannot look ahead.
+
+:func:`crossover` and :func:`crossunder` are computed vectorized for a whole pair of lines the
+first time a pair is asked about, then read at the cursor: the per-bar cost is one lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import SupportsIndex, overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+class Cursor:
+    """The index of the last revealed row of one series (-1 before the first bar)."""
+
+    __slots__ = ("i",)
+
+    def __init__(self) -> None:
+        self.i = -1
+
+
+class LookAheadError(IndexError):
+    """An index reached past the current bar (or before the first one)."""
+
+
+class Line:
+    """A float series revealed up to its cursor.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The whole series, float64, one value per bar of the series it belongs to.
+    cursor : Cursor
+        The cursor of that series; the engine moves it.
+    name : str
+        For messages and plots.
+    """
+
+    __slots__ = ("_cached_list", "_crosses", "_cursor", "_values", "name")
+
+    def __init__(self, values: FloatArray, cursor: Cursor, name: str = "") -> None:
+        self._values = values
+        self._cached_list: list[float] | None = None
+        self._cursor = cursor
+        self._crosses: dict[object, list[bool]] = {}
+        self.name = name
+
+    @property
+    def _list(self) -> list[float]:
+        """The values as a Python list (built on first use: scalar reads are faster)."""
+        cached = self._cached_list
+        if cached is None:
+            cached = self._cached_list = self._values.tolist()
+        return cached
+
+    @overload
+    def __getitem__(self, key: SupportsIndex) -> float: ...
+    @overload
+    def __getitem__(self, key: slice) -> FloatArray: ...
+
+    def __getitem__(self, key: SupportsIndex | slice) -> float | FloatArray:
+        """``line[-1]`` is the current bar; slices cover the revealed part only."""
+        end = self._cursor.i + 1
+        if isinstance(key, slice):
+            return self._values[:end][key]
+        k = key.__index__()
+        index = end + k if k < 0 else k
+        if not 0 <= index < end:
+            raise LookAheadError(
+                f"{self.name or 'line'}[{k}] is not revealed: {end} values so far"
+            )
+        return self._list[index]
+
+    def __len__(self) -> int:
+        return self._cursor.i + 1
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(self._list[: self._cursor.i + 1])
+
+    def __float__(self) -> float:
+        return self[-1]
+
+    @property
+    def values(self) -> FloatArray:
+        """The revealed values (a read-only view)."""
+        view = self._values[: self._cursor.i + 1]
+        view.flags.writeable = False
+        return view
+
+    @property
+    def last(self) -> float:
+        """The current value (``line[-1]``); NaN before the first bar."""
+        i = self._cursor.i
+        return self._list[i] if i >= 0 else float("nan")
+
+    def full(self) -> FloatArray:
+        """The whole series, for the engine and for indicator computation at start only."""
+        return self._values
+
+    def __repr__(self) -> str:
+        return f"Line({self.name!r}, {len(self)}/{len(self._values)} revealed)"
+
+
+def crossover(a: Line, b: Line | float) -> bool:
+    """True when ``a`` crossed above ``b`` on this bar: ``a[-2] < b[-2]`` and ``a[-1] > b[-1]``.
+
+    Equal values do not cross (the same rule as backtesting.py). NaN never crosses, so the
+    warm-up of an indicator produces no signal.
+    """
+    i = a._cursor.i
+    if i < 1:
+        return False
+    try:
+        return a._crosses[b][i]
+    except KeyError:
+        return _cross_list(a, b, above=True)[i]
+
+
+def crossunder(a: Line, b: Line | float) -> bool:
+    """True when ``a`` crossed below ``b`` on this bar (``crossover(b, a)``)."""
+    i = a._cursor.i
+    if i < 1:
+        return False
+    try:
+        return a._crosses[("under", b)][i]
+    except KeyError:
+        return _cross_list(a, b, above=False)[i]
+
+
+def _cross_list(a: Line, b: Line | float, *, above: bool) -> list[bool]:
+    x = a._values
+    if isinstance(b, Line):
+        if b._cursor is not a._cursor:
+            raise ValueError(f"cannot cross {a.name} with {b.name}: they belong to different series")
+        y = b._values
+    else:
+        y = np.full_like(x, float(b))
+    if not above:
+        x, y = y, x
+    crossed = np.zeros(len(x), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        crossed[1:] = (x[:-1] < y[:-1]) & (x[1:] > y[1:])
+    result: list[bool] = crossed.tolist()
+    a._crosses[b if above else ("under", b)] = result
+    return result

@@ -1,0 +1,342 @@
+"""The execution engine: owns every order's life cycle, between the strategies and a venue.
+
+A strategy's order reaches the venue only through :meth:`ExecutionEngine.submit`, which runs
+the :class:`~tradeforge.risk.engine.RiskEngine` first; a refused order is rejected locally and
+never sent. Events from the venue are applied to the engine's own :class:`Order` (the state
+machine refuses impossible transitions), fills are booked in the
+:class:`~tradeforge.portfolio.portfolio.Portfolio`, and each event is handed to the owner's
+listener.
+
+What the venue lacks is emulated here, identically in every mode:
+
+* OTO and bracket lists: the children are held until the parent has filled completely;
+* OCO lists: the fill of one member cancels the others;
+* trailing stops: a stop order on the venue whose stop is moved after every bar (by the bar's
+  extreme minus the offset), never loosened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Protocol
+
+from tradeforge.common.clock import Clock
+from tradeforge.model.enums import ContingencyType, OrderType, TrailingOffsetType
+from tradeforge.model.events import (
+    OrderCanceled,
+    OrderEvent,
+    OrderFilled,
+    OrderRejected,
+    OrderSubmitted,
+    PositionEvent,
+)
+from tradeforge.model.instrument import Instrument
+from tradeforge.model.order_list import OrderList
+from tradeforge.model.orders import Order
+from tradeforge.model.symbol import Symbol
+from tradeforge.model.values import Price, Quantity
+from tradeforge.portfolio.portfolio import Portfolio
+from tradeforge.risk.engine import RiskEngine
+
+OrderListener = Callable[[Order, OrderEvent], None]
+PositionListener = Callable[[PositionEvent], None]
+
+
+class ExecutionClient(Protocol):
+    """What the engine needs from a venue (the simulated exchange, or a ccxt client)."""
+
+    supports_contingency: bool
+
+    def connect(self, handler: Callable[[OrderEvent], None]) -> None:
+        """Receive the venue's order events."""
+        ...
+
+    def submit_order(self, order: Order, quote_quantity: Decimal | None = None) -> None:
+        """Send an order."""
+        ...
+
+    def submit_order_list(self, orders: OrderList) -> None:
+        """Send an OCO or OTO list (only when ``supports_contingency``)."""
+        ...
+
+    def cancel_order(self, client_order_id: str, reason: str = "canceled") -> bool:
+        """Cancel an order."""
+        ...
+
+    def modify_order(
+        self,
+        client_order_id: str,
+        *,
+        quantity: Quantity | None = None,
+        price: Price | None = None,
+        stop_price: Price | None = None,
+    ) -> bool:
+        """Amend an order."""
+        ...
+
+
+class _Trail:
+    """An emulated trailing stop: the venue holds a stop order that the engine moves."""
+
+    __slots__ = ("offset", "percent", "side")
+
+    def __init__(self, offset: Decimal, percent: bool, side: int) -> None:
+        self.offset, self.percent, self.side = offset, percent, side
+
+    def stop_for(self, high: float, low: float) -> Decimal:
+        """The stop implied by a bar: below its high for a sell, above its low for a buy."""
+        extreme = Decimal(repr(high if self.side < 0 else low))
+        distance = extreme * self.offset / 10_000 if self.percent else self.offset
+        return extreme - distance if self.side < 0 else extreme + distance
+
+
+class ExecutionEngine:
+    """Routes orders through risk to a venue and events back to their owners.
+
+    Parameters
+    ----------
+    clock : Clock
+        Time of local events (submission, local rejection).
+    risk : RiskEngine
+        The gate every order passes.
+    portfolio : Portfolio
+        Books the fills.
+    venue : ExecutionClient
+        Where orders go.
+    instruments : dict
+        Symbol to instrument (tick rounding of emulated trailing stops).
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        risk: RiskEngine,
+        portfolio: Portfolio,
+        venue: ExecutionClient,
+        instruments: dict[Symbol, Instrument],
+    ) -> None:
+        self.clock = clock
+        self.risk = risk
+        self.portfolio = portfolio
+        self.venue = venue
+        self.instruments = instruments
+        self.orders: dict[str, Order] = {}
+        self._open: dict[str, Order] = {}
+        self._order_listeners: dict[str, OrderListener] = {}
+        self._position_listeners: dict[str, PositionListener] = {}
+        self._held: dict[str, list[Order]] = {}
+        self._oco: dict[str, list[str]] = {}
+        self.trails: dict[str, _Trail] = {}
+        """Emulated trailing stops by client order id (a loop may test its truth per bar)."""
+        venue.connect(self.on_venue_event)
+
+    def register(
+        self, strategy_id: str, on_order: OrderListener, on_position: PositionListener
+    ) -> None:
+        """Send the events of ``strategy_id``'s orders and positions to these listeners."""
+        self._order_listeners[strategy_id] = on_order
+        self._position_listeners[strategy_id] = on_position
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def open_orders(self, symbol: Symbol | None = None) -> list[Order]:
+        """Orders submitted and not yet closed (held bracket children excluded)."""
+        if symbol is None:
+            return list(self._open.values())
+        return [o for o in self._open.values() if o.symbol == symbol]
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def submit(self, order: Order, quote_quantity: Decimal | None = None) -> Order:
+        """Check ``order`` with the risk engine and send it, or reject it locally."""
+        self.orders[order.client_order_id] = order
+        reason = self.risk.check(order, quote_quantity)
+        if reason:
+            self._local_reject(order, reason)
+            return order
+        if order.order_type is OrderType.TRAILING_STOP_MARKET:
+            return self._submit_trailing(order)
+        self._send(order, quote_quantity)
+        return order
+
+    def submit_list(self, orders: OrderList) -> OrderList:
+        """Send an OCO, OTO or bracket list, natively when the venue can, emulated otherwise."""
+        for order in orders.orders:
+            self.orders[order.client_order_id] = order
+        first = orders.orders[0]
+        reason = self.risk.check(first)
+        if reason:
+            for order in orders.orders:
+                self._local_reject(order, reason if order is first else f"list refused: {reason}")
+            return orders
+        if self.venue.supports_contingency:
+            for order in orders.orders:
+                self._mark_submitted(order)
+            self.venue.submit_order_list(orders)
+        elif orders.contingency is ContingencyType.OCO:
+            self._link_oco([o.client_order_id for o in orders.orders])
+            for order in orders.orders:
+                self._send(order, None)
+        else:
+            self._held[first.client_order_id] = list(orders.orders[1:])
+            self._send(first, None)
+        return orders
+
+    def cancel(self, client_order_id: str) -> bool:
+        """Cancel an open order (or drop held bracket children); False when not open."""
+        held = self._held.pop(client_order_id, None)
+        for child in held or ():
+            self._apply(child, OrderCanceled(ts=self.clock.timestamp_ns(),
+                                             client_order_id=child.client_order_id,
+                                             symbol=child.symbol, reason="parent canceled"))  # fmt: skip
+        if client_order_id not in self._open:
+            return False
+        return self.venue.cancel_order(client_order_id)
+
+    def cancel_all(self, symbol: Symbol | None = None, strategy_id: str | None = None) -> int:
+        """Cancel every open order (of ``symbol``, of ``strategy_id``); the count canceled."""
+        canceled = 0
+        for order in self.open_orders(symbol):
+            if strategy_id is None or order.strategy_id == strategy_id:
+                canceled += self.cancel(order.client_order_id)
+        return canceled
+
+    def modify(
+        self,
+        client_order_id: str,
+        *,
+        quantity: Quantity | None = None,
+        price: Price | None = None,
+        stop_price: Price | None = None,
+    ) -> bool:
+        """Amend an open order; False when it is not open."""
+        if client_order_id not in self._open:
+            return False
+        return self.venue.modify_order(
+            client_order_id, quantity=quantity, price=price, stop_price=stop_price
+        )
+
+    def on_bar(self, symbol: Symbol, high: float, low: float) -> None:
+        """Move the emulated trailing stops of ``symbol`` after a bar closed."""
+        for cid, trail in list(self.trails.items()):
+            order = self._open.get(cid)
+            if order is None or order.symbol != symbol:
+                continue
+            instrument = self.instruments[symbol]
+            stop = instrument.round_price(trail.stop_for(high, low), "sell" if trail.side < 0 else "buy")
+            current = order.stop_price
+            tighter = current is None or (stop > current if trail.side < 0 else stop < current)
+            if tighter:
+                self.venue.modify_order(cid, stop_price=stop)
+
+    # -- venue events -----------------------------------------------------------------------
+
+    def on_venue_event(self, event: OrderEvent) -> None:
+        """Apply a venue event, book fills, emulate contingencies, notify the owner."""
+        order = self.orders.get(event.client_order_id)
+        if order is None:
+            raise KeyError(f"venue event for unknown order {event.client_order_id}: {event!r}")
+        position_event = self._apply(order, event)
+        if isinstance(event, OrderFilled):
+            self._after_fill(order)
+        if position_event is not None:
+            listener = self._position_listeners.get(order.strategy_id or "")
+            if listener is not None:
+                listener(position_event)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _apply(self, order: Order, event: OrderEvent) -> PositionEvent | None:
+        order.apply(event)
+        position_event = None
+        if isinstance(event, OrderFilled):
+            position_event = self.portfolio.apply_fill(event, order.tags)
+        if order.is_closed:
+            self._open.pop(order.client_order_id, None)
+            self.trails.pop(order.client_order_id, None)
+            if not isinstance(event, OrderFilled):
+                self._cancel_siblings(order.client_order_id, keep=True)
+                self._drop_held(order)
+        listener = self._order_listeners.get(order.strategy_id or "")
+        if listener is not None:
+            listener(order, event)
+        return position_event
+
+    def _after_fill(self, order: Order) -> None:
+        cid = order.client_order_id
+        self._cancel_siblings(cid, keep=False)
+        if order.is_closed:
+            children = self._held.pop(cid, None)
+            if children:
+                if len(children) > 1:
+                    self._link_oco([c.client_order_id for c in children])
+                for child in children:
+                    self._send(child, None)
+
+    def _cancel_siblings(self, cid: str, *, keep: bool) -> None:
+        siblings = self._oco.pop(cid, None)
+        if siblings is None:
+            return
+        for sibling in siblings:
+            peers = self._oco.get(sibling)
+            if peers is not None and cid in peers:
+                peers.remove(cid)
+            if not keep:
+                self._oco.pop(sibling, None)
+                if sibling in self._open:
+                    self.venue.cancel_order(sibling, reason=f"OCO: {cid} filled")
+
+    def _drop_held(self, order: Order) -> None:
+        for child in self._held.pop(order.client_order_id, None) or ():
+            self._apply(child, OrderCanceled(ts=self.clock.timestamp_ns(),
+                                             client_order_id=child.client_order_id,
+                                             symbol=child.symbol, reason="parent closed unfilled"))  # fmt: skip
+
+    def _link_oco(self, ids: list[str]) -> None:
+        for cid in ids:
+            self._oco[cid] = [i for i in ids if i != cid]
+
+    def _submit_trailing(self, order: Order) -> Order:
+        offset = order.trailing_offset
+        assert offset is not None
+        percent = order.trailing_offset_type is TrailingOffsetType.BASIS_POINTS
+        trail = _Trail(offset, percent, order.side.sign)
+        stop = order.stop_price
+        if stop is None:
+            last = self.venue_last_price(order.symbol)
+            if last is None:
+                self._local_reject(order, "trailing stop needs a price: no bar seen yet")
+                return order
+            stop = self.instruments[order.symbol].round_price(trail.stop_for(last, last))
+        venue_order = Order(
+            order.client_order_id, order.symbol, order.side, OrderType.STOP_MARKET,
+            order.quantity, ts_init=order.ts_init, stop_price=stop,
+            reduce_only=order.reduce_only, strategy_id=order.strategy_id, tags=order.tags,
+        )  # fmt: skip
+        self.trails[order.client_order_id] = trail
+        self._mark_submitted(order)
+        self.venue.submit_order(venue_order)
+        return order
+
+    def venue_last_price(self, symbol: Symbol) -> float | None:
+        """The venue's last price of ``symbol`` (when the venue tells it)."""
+        reader = getattr(self.venue, "last_price", None)
+        return reader(symbol) if reader is not None else None
+
+    def _send(self, order: Order, quote_quantity: Decimal | None) -> None:
+        self._mark_submitted(order)
+        self.venue.submit_order(order, quote_quantity)
+
+    def _mark_submitted(self, order: Order) -> None:
+        self._open[order.client_order_id] = order
+        self._apply(order, OrderSubmitted(ts=self.clock.timestamp_ns(),
+                                          client_order_id=order.client_order_id,
+                                          symbol=order.symbol))  # fmt: skip
+
+    def _local_reject(self, order: Order, reason: str) -> None:
+        self._apply(order, OrderRejected(ts=self.clock.timestamp_ns(),
+                                         client_order_id=order.client_order_id,
+                                         symbol=order.symbol, reason=reason))  # fmt: skip
+
+

@@ -1,0 +1,17 @@
+"""The strategy API."""
+
+from tradeforge.strategy.base import Strategy
+from tradeforge.strategy.errors import OrderRequestError, StrategyError
+from tradeforge.strategy.params import ParameterError
+from tradeforge.data.lines import Line, LookAheadError, crossover, crossunder
+
+__all__ = [
+    "Line",
+    "LookAheadError",
+    "OrderRequestError",
+    "ParameterError",
+    "Strategy",
+    "StrategyError",
+    "crossover",
+    "crossunder",
+]

@@ -1,0 +1,40 @@
+"""What the engine gives a strategy: the services it may use, and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tradeforge.common.clock import Clock
+from tradeforge.common.ids import ClientOrderIdGenerator
+from tradeforge.data.replay import BarSeries
+from tradeforge.execution.engine import ExecutionEngine
+from tradeforge.model.instrument import Instrument
+from tradeforge.model.symbol import Symbol
+from tradeforge.model.timeframe import Timeframe
+from tradeforge.portfolio.portfolio import Portfolio
+
+
+@dataclass
+class StrategyContext:
+    """The engine's services for one strategy (built by the kernel)."""
+
+    strategy_id: str
+    clock: Clock
+    execution: ExecutionEngine
+    portfolio: Portfolio
+    instruments: dict[Symbol, Instrument]
+    series: list[BarSeries]
+    ids: ClientOrderIdGenerator
+    last_price: dict[Symbol, float] = field(default_factory=dict)
+
+    def find_series(self, symbol: Symbol | None, timeframe: Timeframe | None) -> BarSeries:
+        """The series of ``symbol`` and ``timeframe`` (defaults: the first series' symbol and
+        that symbol's shortest timeframe)."""
+        symbol = symbol or self.series[0].symbol
+        candidates = [s for s in self.series if s.symbol == symbol]
+        if timeframe is not None:
+            candidates = [s for s in candidates if s.timeframe == timeframe]
+        if not candidates:
+            have = ", ".join(s.label for s in self.series)
+            raise KeyError(f"no data for {symbol} {timeframe or ''}".strip() + f" (have {have})")
+        return min(candidates, key=lambda s: s.timeframe.nanos)
