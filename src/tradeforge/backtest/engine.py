@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -80,39 +80,55 @@ class BacktestEngine:
             raise ValueError("a backtest needs at least one series of bars")
         self.config = config or BacktestConfig()
         self.series = series
-        self.instruments = {i.symbol: _with_commission(i, self.config.commission) for i in instruments}
+        self.instruments = {
+            i.symbol: _with_commission(i, self.config.commission) for i in instruments
+        }
         missing = {s.symbol for s in series} - set(self.instruments)
         if missing:
             raise ValueError(f"no instrument for {', '.join(map(str, missing))}")
         first = self.series[0]
         self.clock = TestClock(int(first.ts_open[0]) if len(first) else 0)
         currency = self.config.currency or first.symbol.quote
-        self.portfolio = Portfolio(currency, self.config.cash, list(self.instruments.values()),
-                                   self.config.account)  # fmt: skip
+        self.portfolio = Portfolio(
+            currency, self.config.cash, list(self.instruments.values()), self.config.account
+        )
         self.exchange = self._build_exchange(currency)
         risk = RiskEngine(
-            [InstrumentFilters(self.instruments),
-             BalanceCheck(self.instruments, self.portfolio, lambda: self.execution.open_orders())],
+            [
+                InstrumentFilters(self.instruments),
+                BalanceCheck(self.instruments, self.portfolio, self._open_orders),
+            ],
             self.exchange.last_price,
-        )  # fmt: skip
-        self.execution = ExecutionEngine(self.clock, risk, self.portfolio, self.exchange,
-                                         self.instruments)  # fmt: skip
+        )
+        self.execution = ExecutionEngine(
+            self.clock, risk, self.portfolio, self.exchange, self.instruments
+        )
         self.strategies: list[Strategy] = []
         self._current_hook = ("", "")
+
+    def _open_orders(self) -> list[Order]:
+        return self.execution.open_orders()
 
     def _build_exchange(self, currency: str) -> SimulatedExchange:
         cfg = self.config
         balances = {currency: cfg.cash}
-        account = (CashAccount(balances) if cfg.account == "cash"
-                   else MarginAccount(balances, cfg.leverage))  # fmt: skip
+        account = (
+            CashAccount(balances)
+            if cfg.account == "cash"
+            else MarginAccount(balances, cfg.leverage)
+        )
         exchange = SimulatedExchange(
-            "sim", self.instruments.values(), clock=self.clock, account=account,
+            "sim",
+            self.instruments.values(),
+            clock=self.clock,
+            account=account,
             slippage=FixedBpsSlippage(cfg.slippage_bps) if cfg.slippage_bps else None,
             participation=VolumeParticipation(cfg.max_volume_share),
             latency=LatencyModel(int(cfg.latency_ms * 1_000_000)),
-            intrabar=cfg.intrabar, market_fill=cfg.market_fill,
+            intrabar=cfg.intrabar,
+            market_fill=cfg.market_fill,
             supports_contingency=cfg.native_contingency,
-        )  # fmt: skip
+        )
         for s in self.execution_series().values():
             exchange.set_price_source(s.symbol, s.lines["close"]._list, s.cursor)
         return exchange
@@ -131,12 +147,18 @@ class BacktestEngine:
         if not series:
             raise ValueError(f"strategy {strategy.strategy_id} trades none of the given symbols")
         ctx = StrategyContext(
-            strategy.strategy_id, self.clock, self.execution, self.portfolio, self.instruments,
-            series, ClientOrderIdGenerator(_tag(strategy.strategy_id), self.clock),
-        )  # fmt: skip
+            strategy.strategy_id,
+            self.clock,
+            self.execution,
+            self.portfolio,
+            self.instruments,
+            series,
+            ClientOrderIdGenerator(_tag(strategy.strategy_id), self.clock),
+        )
         strategy._bind(ctx)
-        self.execution.register(strategy.strategy_id, self._order_listener(strategy),
-                                self._position_listener(strategy))  # fmt: skip
+        self.execution.register(
+            strategy.strategy_id, self._order_listener(strategy), self._position_listener(strategy)
+        )
         self.strategies.append(strategy)
 
     # -- the run ----------------------------------------------------------------------------
@@ -151,8 +173,15 @@ class BacktestEngine:
         for s in self.series:  # value positions at the last close
             if len(s):
                 self.portfolio.mark(s.symbol, Decimal(repr(float(s.close[-1]))))
-        return EngineRun(self.series, self.strategies, self.portfolio, self.execution,
-                         self.exchange, self.config, processed)  # fmt: skip
+        return EngineRun(
+            self.series,
+            self.strategies,
+            self.portfolio,
+            self.execution,
+            self.exchange,
+            self.config,
+            processed,
+        )
 
     def _replay(self) -> int:
         if len(self.series) == 1 and len(self.strategies) == 1:
@@ -165,13 +194,26 @@ class BacktestEngine:
         symbol, cursor, view = series.symbol, series.cursor, BarView(series)
         ts_open, ts_close = series.ts_open, series.ts_close
         o, h, lo, c, v = series.open, series.high, series.low, series.close, series.volume
-        on_bar, warm, timers, trails = strategy.on_bar, strategy.warmup, clock.pending, execution.trails
+        on_bar, warm, timers, trails = (
+            strategy.on_bar,
+            strategy.warmup,
+            clock.pending,
+            execution.trails,
+        )
         clock.follow(ts_close, cursor)
         try:
             for i in range(len(ts_open)):
                 if exchange.has_working_orders:
-                    exchange.process_bar(symbol, int(ts_open[i]), int(ts_close[i]), float(o[i]),
-                                         float(h[i]), float(lo[i]), float(c[i]), float(v[i]))  # fmt: skip
+                    exchange.process_bar(
+                        symbol,
+                        int(ts_open[i]),
+                        int(ts_close[i]),
+                        float(o[i]),
+                        float(h[i]),
+                        float(lo[i]),
+                        float(c[i]),
+                        float(v[i]),
+                    )
                 if timers:
                     self._fire_timers(strategy, int(ts_close[i]))
                 cursor.i = i
@@ -197,8 +239,9 @@ class BacktestEngine:
             series, views, matches = feeds[k]
             if matches and exchange.has_working_orders:
                 clock.set_time(int(series.ts_open[i]))
-                exchange.process_bar(series.symbol, int(series.ts_open[i]), int(series.ts_close[i]),
-                                     *series.row(i))  # fmt: skip
+                exchange.process_bar(
+                    series.symbol, int(series.ts_open[i]), int(series.ts_close[i]), *series.row(i)
+                )
             ts = int(series.ts_close[i])
             if clock.pending:
                 for strategy in self.strategies:
@@ -212,7 +255,9 @@ class BacktestEngine:
                     self._call(strategy, "on_bar", strategy.on_bar, view)
         return len(rows)
 
-    def _feed(self, series: BarSeries, matches: bool) -> tuple[BarSeries, list[tuple[Strategy, BarView]], bool]:
+    def _feed(
+        self, series: BarSeries, matches: bool
+    ) -> tuple[BarSeries, list[tuple[Strategy, BarView]], bool]:
         view = BarView(series)
         takers = [(st, view) for st in self.strategies if series in st.ctx.series]
         return series, takers, matches
@@ -270,6 +315,4 @@ def _tag(strategy_id: str) -> str:
 def _with_commission(instrument: Instrument, commission: Decimal | None) -> Instrument:
     if commission is None:
         return instrument
-    from dataclasses import replace
-
     return replace(instrument, maker_fee=commission, taker_fee=commission)

@@ -20,8 +20,12 @@ def equity_curve(portfolio: Portfolio, timeline: BarSeries, marks: list[BarSerie
     """Equity at every close of ``timeline``, positions valued at the closes of ``marks``."""
     times = timeline.ts_close
     ledger = portfolio.ledger
-    cash = _step_values([e.ts for e in ledger], [float(e.cash) for e in ledger], times,
-                        float(portfolio.initial_cash))  # fmt: skip
+    cash = _step_values(
+        [e.ts for e in ledger],
+        [float(e.cash) for e in ledger],
+        times,
+        float(portfolio.initial_cash),
+    )
     equity = cash.copy()
     margin = portfolio.account == "margin"
     for series in marks:
@@ -49,7 +53,9 @@ def _step_values(
     return table[at + 1]
 
 
-def _asof(ts: NDArray[np.int64], values: NDArray[np.float64], times: NDArray[np.int64]) -> NDArray[np.float64]:
+def _asof(
+    ts: NDArray[np.int64], values: NDArray[np.float64], times: NDArray[np.int64]
+) -> NDArray[np.float64]:
     at = np.searchsorted(ts, times, side="right") - 1
     out = np.where(at >= 0, values[np.clip(at, 0, None)], np.nan)
     return out.astype(np.float64)

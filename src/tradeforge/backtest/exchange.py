@@ -35,6 +35,7 @@ from tradeforge.backtest.models import LatencyModel, NoSlippage, SlippageModel, 
 from tradeforge.backtest.resting import RestingOrder
 from tradeforge.backtest.venue_account import CashAccount, MarginAccount
 from tradeforge.common.clock import Clock
+from tradeforge.data.lines import Cursor
 from tradeforge.model.enums import ContingencyType, LiquiditySide, OrderType
 from tradeforge.model.events import (
     OrderAccepted,
@@ -48,7 +49,6 @@ from tradeforge.model.instrument import Instrument
 from tradeforge.model.order_list import OrderList
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
-from tradeforge.data.lines import Cursor
 from tradeforge.model.values import EXACT, Price, Quantity, truncate_to_step
 
 Intrabar = Literal["adverse", "favorable", "high_first", "low_first", "nearest"]
@@ -154,18 +154,28 @@ class SimulatedExchange:
         ts = self.clock.timestamp_ns()
         reason = self._rejection(order, quote_quantity)
         if reason:
-            self._emit(OrderRejected(ts=ts, client_order_id=order.client_order_id,
-                                     symbol=order.symbol, reason=reason))  # fmt: skip
+            self._emit(
+                OrderRejected(
+                    ts=ts, client_order_id=order.client_order_id, symbol=order.symbol, reason=reason
+                )
+            )
             self._cancel_held(order.client_order_id, f"parent {order.client_order_id} rejected")
             return
         self._order_seq += 1
-        resting = RestingOrder(order, ts + self.latency.delay_ns, str(self._order_seq),
-                               quote_quantity)  # fmt: skip
+        resting = RestingOrder(
+            order, ts + self.latency.delay_ns, str(self._order_seq), quote_quantity
+        )
         self._by_id[order.client_order_id] = resting
         self._working.setdefault(order.symbol, []).append(resting)
         self.has_working_orders = True
-        self._emit(OrderAccepted(ts=ts, client_order_id=order.client_order_id,
-                                 symbol=order.symbol, venue_order_id=resting.venue_order_id))  # fmt: skip
+        self._emit(
+            OrderAccepted(
+                ts=ts,
+                client_order_id=order.client_order_id,
+                symbol=order.symbol,
+                venue_order_id=resting.venue_order_id,
+            )
+        )
         if resting.is_market and self.market_fill == "close" and not self.latency.delay_ns:
             self._fill_at_last(resting)
 
@@ -189,16 +199,27 @@ class SimulatedExchange:
         if resting is None:
             return False
         self._remove(resting)
-        self._emit(OrderCanceled(ts=self.clock.timestamp_ns(), client_order_id=client_order_id,
-                                 symbol=resting.order.symbol, reason=reason))  # fmt: skip
+        self._emit(
+            OrderCanceled(
+                ts=self.clock.timestamp_ns(),
+                client_order_id=client_order_id,
+                symbol=resting.order.symbol,
+                reason=reason,
+            )
+        )
         self._cancel_held(client_order_id, f"parent {client_order_id} canceled")
         return True
 
     def _cancel_held(self, parent_id: str, reason: str) -> None:
         for child in self._held_children.pop(parent_id, ()):
-            self._emit(OrderCanceled(ts=self.clock.timestamp_ns(),
-                                     client_order_id=child.client_order_id,
-                                     symbol=child.symbol, reason=reason))  # fmt: skip
+            self._emit(
+                OrderCanceled(
+                    ts=self.clock.timestamp_ns(),
+                    client_order_id=child.client_order_id,
+                    symbol=child.symbol,
+                    reason=reason,
+                )
+            )
 
     def modify_order(
         self,
@@ -213,9 +234,14 @@ class SimulatedExchange:
         if resting is None:
             return False
         order = resting.order
-        event = OrderUpdated(ts=self.clock.timestamp_ns(), client_order_id=client_order_id,
-                             symbol=order.symbol, quantity=quantity, price=price,
-                             stop_price=stop_price)  # fmt: skip
+        event = OrderUpdated(
+            ts=self.clock.timestamp_ns(),
+            client_order_id=client_order_id,
+            symbol=order.symbol,
+            quantity=quantity,
+            price=price,
+            stop_price=stop_price,
+        )
         copy = Order.from_events(order.events)
         copy.apply(event)
         resting.order = copy
@@ -226,7 +252,7 @@ class SimulatedExchange:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def process_bar(
+    def process_bar(  # noqa: PLR0917 - the hot path takes a bar's fields positionally
         self,
         symbol: Symbol,
         ts_open: int,
@@ -249,7 +275,7 @@ class SimulatedExchange:
         if isinstance(self.account, MarginAccount):
             self.account.mark(symbol, Decimal(repr(c)))
 
-    def _match(
+    def _match(  # noqa: PLR0917 - internal, called once per bar with orders
         self,
         symbol: Symbol,
         working: list[RestingOrder],
@@ -304,7 +330,7 @@ class SimulatedExchange:
         if last is not None:
             self._execute(resting, last, False, self.clock.timestamp_ns(), float("inf"), 0.0)
 
-    def _execute(
+    def _execute(  # noqa: PLR0917 - internal, one call per fill
         self, resting: RestingOrder, price: float, maker: bool, ts: int, cap: float, volume: float
     ) -> None:
         """Trade ``resting`` at ``price`` (before slippage and tick rounding), up to the cap."""
@@ -326,6 +352,14 @@ class SimulatedExchange:
         if reason:
             self._cancel_unfillable(resting, reason)
             return
+        if resting.quote_quantity is not None and qty != resting.leaves:
+            # sized at the fill price (quoteOrderQty): the order's quantity becomes the fill's
+            resting.leaves = qty
+            self._emit(
+                OrderUpdated(
+                    ts=ts, client_order_id=resting.client_order_id, symbol=order.symbol, quantity=qty
+                )
+            )
         self.account.unlock(resting.client_order_id)
         self.account.fill(order.symbol, side, qty, notional.amount, fee)
         resting.leaves = Quantity(EXACT.subtract(resting.leaves, qty))
@@ -338,12 +372,20 @@ class SimulatedExchange:
             self._remove(resting)
         elif not resting.is_market:
             self._relock(resting, instrument)
-        self._emit(OrderFilled(
-            ts=ts, client_order_id=resting.client_order_id, symbol=order.symbol,
-            trade_id=str(self._trade_seq), venue_order_id=resting.venue_order_id,
-            order_side=order.side, last_qty=qty, last_price=fill_px, fee=fee,
-            liquidity_side=LiquiditySide.MAKER if maker else LiquiditySide.TAKER,
-        ))  # fmt: skip
+        self._emit(
+            OrderFilled(
+                ts=ts,
+                client_order_id=resting.client_order_id,
+                symbol=order.symbol,
+                trade_id=str(self._trade_seq),
+                venue_order_id=resting.venue_order_id,
+                order_side=order.side,
+                last_qty=qty,
+                last_price=fill_px,
+                fee=fee,
+                liquidity_side=LiquiditySide.MAKER if maker else LiquiditySide.TAKER,
+            )
+        )
         self._after_fill(resting, done)
 
     def _fill_quantity(
@@ -376,8 +418,9 @@ class SimulatedExchange:
             return
         price = order.price if order.price is not None else order.stop_price
         if price is not None:
-            self.account.lock(resting.client_order_id, instrument, resting.side, resting.leaves,
-                              price)  # fmt: skip
+            self.account.lock(
+                resting.client_order_id, instrument, resting.side, resting.leaves, price
+            )
 
     def _after_fill(self, resting: RestingOrder, done: bool) -> None:
         cid = resting.client_order_id
@@ -389,7 +432,9 @@ class SimulatedExchange:
             ids = [child.client_order_id for child in children]
             for child in children:
                 if len(children) > 1:
-                    self._oco[child.client_order_id] = [i for i in ids if i != child.client_order_id]
+                    self._oco[child.client_order_id] = [
+                        i for i in ids if i != child.client_order_id
+                    ]
                 self.submit_order(child)
 
     def _cancel_unfillable(self, resting: RestingOrder, reason: str) -> None:
@@ -418,8 +463,9 @@ class SimulatedExchange:
                 return "; ".join(check.message for check in broken)
         if order.order_type in _NOT_RESTING or order.reduce_only or price is None:
             return ""
-        return self.account.lock(order.client_order_id, instrument, order.side.sign,
-                                 order.quantity, price)  # fmt: skip
+        return self.account.lock(
+            order.client_order_id, instrument, order.side.sign, order.quantity, price
+        )
 
     def _high_first(self, symbol: Symbol, o: float, h: float, low: float) -> bool:
         mode = self.intrabar

@@ -89,8 +89,10 @@ def _as_frames(data: Data, symbol: str) -> list[BarSeries]:
     if isinstance(data, pd.DataFrame):
         return [BarSeries.from_frame(Symbol.parse(symbol), data)]
     if isinstance(data, Mapping):
-        return [BarSeries.from_frame(Symbol.parse(str(k)) if not isinstance(k, Symbol) else k, v)
-                for k, v in data.items()]  # fmt: skip
+        return [
+            BarSeries.from_frame(Symbol.parse(str(k)) if not isinstance(k, Symbol) else k, v)
+            for k, v in data.items()
+        ]
     series = list(data)
     if not series:
         raise ValueError("no data to backtest")
@@ -99,8 +101,16 @@ def _as_frames(data: Data, symbol: str) -> list[BarSeries]:
 
 def _fresh(series: BarSeries) -> BarSeries:
     """A copy with its own cursor, so runs never share state."""
-    return BarSeries(series.symbol, series.timeframe, series.ts_open, series.open, series.high,
-                     series.low, series.close, series.volume)  # fmt: skip
+    return BarSeries(
+        series.symbol,
+        series.timeframe,
+        series.ts_open,
+        series.open,
+        series.high,
+        series.low,
+        series.close,
+        series.volume,
+    )
 
 
 def _symbols(series: list[BarSeries]) -> list[BarSeries]:
@@ -111,8 +121,13 @@ def _symbols(series: list[BarSeries]) -> list[BarSeries]:
 
 
 def _infer_instrument(series: BarSeries, step: Decimal) -> Instrument:
-    return Instrument(symbol=series.symbol, venue="sim", kind=InstrumentKind.SPOT,
-                      price_tick=_tick(series), quantity_step=step)  # fmt: skip
+    return Instrument(
+        symbol=series.symbol,
+        venue="sim",
+        kind=InstrumentKind.SPOT,
+        price_tick=_tick(series),
+        quantity_step=step,
+    )
 
 
 def _tick(series: BarSeries) -> Decimal:

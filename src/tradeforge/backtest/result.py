@@ -34,7 +34,9 @@ class BacktestResult:
     @cached_property
     def equity(self) -> pd.Series:
         """Equity at every close of the first series."""
-        exec_series = {s.symbol: s for s in sorted(self.run.series, key=lambda s: -s.timeframe.nanos)}
+        exec_series = {
+            s.symbol: s for s in sorted(self.run.series, key=lambda s: -s.timeframe.nanos)
+        }
         return equity_curve(self.portfolio, self.run.series[0], list(exec_series.values()))
 
     @cached_property
@@ -43,17 +45,26 @@ class BacktestResult:
         rows = []
         for t in self.portfolio.trades:
             cost = float(t.entry_price * t.size)
-            rows.append({
-                "symbol": str(t.symbol), "side": t.side, "size": float(t.size),
-                "entry_time": pd.Timestamp(t.entry_ts, unit="ns", tz="UTC"),
-                "exit_time": pd.Timestamp(t.exit_ts, unit="ns", tz="UTC") if t.exit_ts else pd.NaT,
-                "entry_price": float(t.entry_price),
-                "exit_price": float(t.exit_price) if t.exit_price is not None else float("nan"),
-                "pnl": float(t.pnl), "fees": float(t.fees), "net_pnl": float(t.net_pnl),
-                "return_pct": 100.0 * float(t.net_pnl) / cost if cost else 0.0,
-                "entry_order": t.entry_order, "exit_order": t.exit_order,
-                "tags": ",".join(t.tags),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "symbol": str(t.symbol),
+                    "side": t.side,
+                    "size": float(t.size),
+                    "entry_time": pd.Timestamp(t.entry_ts, unit="ns", tz="UTC"),
+                    "exit_time": pd.Timestamp(t.exit_ts, unit="ns", tz="UTC")
+                    if t.exit_ts
+                    else pd.NaT,
+                    "entry_price": float(t.entry_price),
+                    "exit_price": float(t.exit_price) if t.exit_price is not None else float("nan"),
+                    "pnl": float(t.pnl),
+                    "fees": float(t.fees),
+                    "net_pnl": float(t.net_pnl),
+                    "return_pct": 100.0 * float(t.net_pnl) / cost if cost else 0.0,
+                    "entry_order": t.entry_order,
+                    "exit_order": t.exit_order,
+                    "tags": ",".join(t.tags),
+                }
+            )
         frame = pd.DataFrame(rows, columns=_TRADE_COLUMNS)
         frame["duration"] = frame["exit_time"] - frame["entry_time"]
         return frame
@@ -61,30 +72,48 @@ class BacktestResult:
     @cached_property
     def orders(self) -> pd.DataFrame:
         """Every order with its final status."""
-        rows = [{
-            "client_order_id": o.client_order_id, "symbol": str(o.symbol), "side": o.side.value,
-            "type": o.order_type.value, "quantity": float(o.quantity),
-            "price": float(o.price) if o.price is not None else float("nan"),
-            "stop_price": float(o.stop_price) if o.stop_price is not None else float("nan"),
-            "status": o.status.value, "filled_qty": float(o.filled_qty),
-            "avg_px": float(o.avg_px) if o.avg_px is not None else float("nan"),
-            "ts_init": pd.Timestamp(o.ts_init, unit="ns", tz="UTC"),
-            "reason": getattr(o.last_event, "reason", ""),
-        } for o in self.run.execution.orders.values()]  # fmt: skip
+        rows = [
+            {
+                "client_order_id": o.client_order_id,
+                "symbol": str(o.symbol),
+                "side": o.side.value,
+                "type": o.order_type.value,
+                "quantity": float(o.quantity),
+                "price": float(o.price) if o.price is not None else float("nan"),
+                "stop_price": float(o.stop_price) if o.stop_price is not None else float("nan"),
+                "status": o.status.value,
+                "filled_qty": float(o.filled_qty),
+                "avg_px": float(o.avg_px) if o.avg_px is not None else float("nan"),
+                "ts_init": pd.Timestamp(o.ts_init, unit="ns", tz="UTC"),
+                "reason": getattr(o.last_event, "reason", ""),
+            }
+            for o in self.run.execution.orders.values()
+        ]
         return pd.DataFrame(rows)
 
     @cached_property
     def fills(self) -> pd.DataFrame:
         """Every fill: time, order, side, quantity, price, fee, liquidity."""
-        rows = [{
-            "ts": pd.Timestamp(e.ts, unit="ns", tz="UTC"), "client_order_id": e.client_order_id,
-            "symbol": str(e.symbol), "side": e.order_side.value, "quantity": float(e.last_qty),
-            "price": float(e.last_price), "fee": float(e.fee.amount),
-            "liquidity": e.liquidity_side.value, "trade_id": e.trade_id,
-        } for o in self.run.execution.orders.values() for e in o.events
-            if isinstance(e, OrderFilled)]  # fmt: skip
+        rows = [
+            {
+                "ts": pd.Timestamp(e.ts, unit="ns", tz="UTC"),
+                "client_order_id": e.client_order_id,
+                "symbol": str(e.symbol),
+                "side": e.order_side.value,
+                "quantity": float(e.last_qty),
+                "price": float(e.last_price),
+                "fee": float(e.fee.amount),
+                "liquidity": e.liquidity_side.value,
+                "trade_id": e.trade_id,
+            }
+            for o in self.run.execution.orders.values()
+            for e in o.events
+            if isinstance(e, OrderFilled)
+        ]
         frame = pd.DataFrame(rows)
-        return frame.sort_values("ts", kind="stable").reset_index(drop=True) if len(frame) else frame
+        return (
+            frame.sort_values("ts", kind="stable").reset_index(drop=True) if len(frame) else frame
+        )
 
     @cached_property
     def stats(self) -> dict[str, Any]:
@@ -92,10 +121,14 @@ class BacktestResult:
         first = self.run.series[0]
         hold = float(first.close[-1] / first.open[0] - 1.0) if len(first) else 0.0
         return compute_stats(
-            self.equity, self.trades, initial_cash=float(self.portfolio.initial_cash),
-            final_equity=float(self.final_equity), fees=float(self.portfolio.fees),
-            buy_and_hold=hold, exposure=self._exposure(),
-        )  # fmt: skip
+            self.equity,
+            self.trades,
+            initial_cash=float(self.portfolio.initial_cash),
+            final_equity=float(self.final_equity),
+            fees=float(self.portfolio.fees),
+            buy_and_hold=hold,
+            exposure=self._exposure(),
+        )
 
     def _exposure(self) -> float:
         trades = self.trades
@@ -125,5 +158,19 @@ class BacktestResult:
         }
 
 
-_TRADE_COLUMNS = ["symbol", "side", "size", "entry_time", "exit_time", "entry_price", "exit_price",
-                  "pnl", "fees", "net_pnl", "return_pct", "entry_order", "exit_order", "tags"]  # fmt: skip
+_TRADE_COLUMNS = [
+    "symbol",
+    "side",
+    "size",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "pnl",
+    "fees",
+    "net_pnl",
+    "return_pct",
+    "entry_order",
+    "exit_order",
+    "tags",
+]

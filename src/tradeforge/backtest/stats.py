@@ -28,8 +28,9 @@ def compute_stats(
 ) -> dict[str, Any]:
     """The summary of one run (see the module docstring for the conventions)."""
     values = equity.to_numpy(dtype=np.float64)
-    start, end = equity.index[0], equity.index[-1]
-    step = float(np.median(np.diff(equity.index.asi8))) / 1e9 if len(equity) > 1 else 86_400.0
+    index = pd.DatetimeIndex(equity.index)
+    start, end = index[0], index[-1]
+    step = float(np.median(np.diff(index.asi8))) / 1e9 if len(equity) > 1 else 86_400.0
     periods = YEAR_SECONDS / step if step > 0 else 0.0
     returns = np.diff(values) / np.where(values[:-1] == 0, np.nan, values[:-1])
     returns = np.nan_to_num(returns, nan=0.0, posinf=0.0, neginf=0.0)
@@ -51,7 +52,7 @@ def compute_stats(
         "sharpe": _ratio(float(np.mean(returns)), float(np.std(returns)), periods),
         "sortino": _ratio(float(np.mean(returns)), _downside(returns), periods),
         "max_drawdown_pct": 100.0 * float(drawdown.min()) if len(drawdown) else 0.0,
-        "max_drawdown_duration": str(_longest_underwater(equity.index, drawdown)),
+        "max_drawdown_duration": str(_longest_underwater(index, drawdown)),
         "fees": fees,
     }
     stats.update(_trade_stats(trades))
@@ -92,9 +93,16 @@ def _trade_stats(trades: pd.DataFrame) -> dict[str, Any]:
     closed = trades[trades["exit_time"].notna()] if len(trades) else trades
     count = len(closed)
     if not count:
-        return {"trades": 0, "open_trades": len(trades), "win_rate_pct": 0.0,
-                "best_trade_pct": 0.0, "worst_trade_pct": 0.0, "avg_trade_pct": 0.0,
-                "profit_factor": 0.0, "expectancy": 0.0}  # fmt: skip
+        return {
+            "trades": 0,
+            "open_trades": len(trades),
+            "win_rate_pct": 0.0,
+            "best_trade_pct": 0.0,
+            "worst_trade_pct": 0.0,
+            "avg_trade_pct": 0.0,
+            "profit_factor": 0.0,
+            "expectancy": 0.0,
+        }
     net = closed["net_pnl"].astype(float)
     pct = closed["return_pct"].astype(float)
     gains, losses = net[net > 0].sum(), -net[net < 0].sum()

@@ -61,7 +61,9 @@ class CashAccount:
             return f"insufficient {symbol.base}: need {qty}, free {self.free(symbol.base)}"
         return ""
 
-    def lock(self, key: str, instrument: Instrument, side: int, qty: Decimal, price: Decimal) -> str:
+    def lock(
+        self, key: str, instrument: Instrument, side: int, qty: Decimal, price: Decimal
+    ) -> str:
         """Reserve what a resting order would spend; the reason when it cannot."""
         reason = self.shortfall(instrument, side, qty, price)
         if reason:
@@ -147,7 +149,9 @@ class MarginAccount:
             return f"insufficient margin in {currency}: need {need:.8f}, free {free:.8f}"
         return ""
 
-    def lock(self, key: str, instrument: Instrument, side: int, qty: Decimal, price: Decimal) -> str:
+    def lock(
+        self, key: str, instrument: Instrument, side: int, qty: Decimal, price: Decimal
+    ) -> str:
         """Margin is checked at the fill; resting orders reserve nothing."""
         return ""
 
@@ -167,8 +171,9 @@ class MarginAccount:
             exit_value = prorate(notional, closed, qty)
             pnl = (exit_value - basis) if held > 0 else (basis - exit_value)
             self._cash[currency] = self._cash.get(currency, _ZERO) + pnl
-            rest_held, rest_value = held + (closed if held < 0 else -closed), value - (
-                basis if held > 0 else -basis
+            rest_held, rest_value = (
+                held + (closed if held < 0 else -closed),
+                value - (basis if held > 0 else -basis),
             )
             rest_fill = abs(signed) - closed
             if rest_fill:  # flipped: open the remainder at the fill price

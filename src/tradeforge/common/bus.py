@@ -103,9 +103,11 @@ class MessageBus:
 
     def subscriptions(self, topic: str | None = None) -> list[Subscription]:
         """All subscriptions, or those matching ``topic``, in delivery order."""
-        chosen = self._subscriptions if topic is None else [
-            s for s in self._subscriptions if s.matches(topic)
-        ]  # fmt: skip
+        chosen = (
+            self._subscriptions
+            if topic is None
+            else [s for s in self._subscriptions if s.matches(topic)]
+        )
         return sorted(chosen, key=lambda s: (-s.priority, s.order))
 
     def has_subscribers(self, topic: str) -> bool:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import heapq
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 NANOS_PER_SECOND = 1_000_000_000
 
@@ -93,6 +93,10 @@ class _HasIndex(Protocol):
     i: int
 
 
+class _Times(Protocol):
+    def __getitem__(self, index: int, /) -> Any: ...
+
+
 class TestClock:
     """A clock that moves only when told to: the clock of backtests and tests.
 
@@ -106,7 +110,7 @@ class TestClock:
 
     def __init__(self, start_ns: int = 0) -> None:
         self._now = start_ns
-        self._follow: tuple[Sequence[int], _HasIndex] | None = None
+        self._follow: tuple[_Times, _HasIndex] | None = None
         self._timers: dict[str, _Timer] = {}
         self._heap: list[_Timer] = []
         self.pending = self._heap
@@ -121,7 +125,7 @@ class TestClock:
                 self._now = int(times[cursor.i])
         return self._now
 
-    def follow(self, times: Sequence[int] | None, cursor: _HasIndex | None = None) -> None:
+    def follow(self, times: _Times | None, cursor: _HasIndex | None = None) -> None:
         """Keep time at least at ``times[cursor.i]`` (a replay's bar close times), read only
         when someone asks: a replay loop moves the cursor and never sets the clock per bar.
         ``None`` stops following."""

@@ -77,9 +77,7 @@ class Line:
         k = key.__index__()
         index = end + k if k < 0 else k
         if not 0 <= index < end:
-            raise LookAheadError(
-                f"{self.name or 'line'}[{k}] is not revealed: {end} values so far"
-            )
+            raise LookAheadError(f"{self.name or 'line'}[{k}] is not revealed: {end} values so far")
         return self._list[index]
 
     def __len__(self) -> int:
@@ -142,7 +140,9 @@ def _cross_list(a: Line, b: Line | float, *, above: bool) -> list[bool]:
     x = a._values
     if isinstance(b, Line):
         if b._cursor is not a._cursor:
-            raise ValueError(f"cannot cross {a.name} with {b.name}: they belong to different series")
+            raise ValueError(
+                f"cannot cross {a.name} with {b.name}: they belong to different series"
+            )
         y = b._values
     else:
         y = np.full_like(x, float(b))

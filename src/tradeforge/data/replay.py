@@ -9,15 +9,16 @@ the hourly bar closing with it), then in the order the series were given.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from tradeforge.data.lines import Cursor, Line
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
-from tradeforge.data.lines import Cursor, Line
 
 _COLUMNS = ("open", "high", "low", "close", "volume")
 
@@ -53,8 +54,10 @@ class BarSeries:
         n = len(self.ts_open)
         for name in _COLUMNS:
             if len(getattr(self, name)) != n:
-                raise ReplayError(f"{self.label}: column {name} has {len(getattr(self, name))} "
-                                  f"values, ts_open has {n}")  # fmt: skip
+                raise ReplayError(
+                    f"{self.label}: column {name} has {len(getattr(self, name))} "
+                    f"values, ts_open has {n}"
+                )
         if n > 1 and not bool(np.all(np.diff(self.ts_open) > 0)):
             raise ReplayError(f"{self.label}: bar times must be strictly increasing")
         self.ts_close = _close_times(self.ts_open, self.timeframe)
@@ -70,8 +73,13 @@ class BarSeries:
 
     def row(self, i: int) -> tuple[float, float, float, float, float]:
         """Open, high, low, close and volume of bar ``i``."""
-        return (float(self.open[i]), float(self.high[i]), float(self.low[i]),
-                float(self.close[i]), float(self.volume[i]))  # fmt: skip
+        return (
+            float(self.open[i]),
+            float(self.high[i]),
+            float(self.low[i]),
+            float(self.close[i]),
+            float(self.volume[i]),
+        )
 
     @classmethod
     def from_frame(
@@ -92,13 +100,26 @@ class BarSeries:
             index = index.tz_localize("UTC")
         ts = index.tz_convert("UTC").as_unit("ns").asi8
         tf = timeframe or _infer_timeframe(ts, symbol)
-        arrays = {c: _floats(frame, columns, c, symbol) for c in _COLUMNS[:4]}
-        volume = (_floats(frame, columns, "volume", symbol) if "volume" in columns
-                  else np.zeros(len(frame)))  # fmt: skip
-        return cls(symbol, tf, np.asarray(ts, dtype=np.int64), volume=volume, **arrays)
+        volume = (
+            _floats(frame, columns, "volume", symbol)
+            if "volume" in columns
+            else np.zeros(len(frame))
+        )
+        return cls(
+            symbol,
+            tf,
+            np.asarray(ts, dtype=np.int64),
+            _floats(frame, columns, "open", symbol),
+            _floats(frame, columns, "high", symbol),
+            _floats(frame, columns, "low", symbol),
+            _floats(frame, columns, "close", symbol),
+            volume,
+        )
 
 
-def _floats(frame: pd.DataFrame, columns: dict[str, object], name: str, symbol: Symbol) -> NDArray[np.float64]:
+def _floats(
+    frame: pd.DataFrame, columns: Mapping[str, object], name: str, symbol: Symbol
+) -> NDArray[np.float64]:
     values = pd.to_numeric(frame[columns[name]], errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values)
     if bad.any():

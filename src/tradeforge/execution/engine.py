@@ -187,9 +187,15 @@ class ExecutionEngine:
         """Cancel an open order (or drop held bracket children); False when not open."""
         held = self._held.pop(client_order_id, None)
         for child in held or ():
-            self._apply(child, OrderCanceled(ts=self.clock.timestamp_ns(),
-                                             client_order_id=child.client_order_id,
-                                             symbol=child.symbol, reason="parent canceled"))  # fmt: skip
+            self._apply(
+                child,
+                OrderCanceled(
+                    ts=self.clock.timestamp_ns(),
+                    client_order_id=child.client_order_id,
+                    symbol=child.symbol,
+                    reason="parent canceled",
+                ),
+            )
         if client_order_id not in self._open:
             return False
         return self.venue.cancel_order(client_order_id)
@@ -224,7 +230,9 @@ class ExecutionEngine:
             if order is None or order.symbol != symbol:
                 continue
             instrument = self.instruments[symbol]
-            stop = instrument.round_price(trail.stop_for(high, low), "sell" if trail.side < 0 else "buy")
+            stop = instrument.round_price(
+                trail.stop_for(high, low), "sell" if trail.side < 0 else "buy"
+            )
             current = order.stop_price
             tighter = current is None or (stop > current if trail.side < 0 else stop < current)
             if tighter:
@@ -289,9 +297,15 @@ class ExecutionEngine:
 
     def _drop_held(self, order: Order) -> None:
         for child in self._held.pop(order.client_order_id, None) or ():
-            self._apply(child, OrderCanceled(ts=self.clock.timestamp_ns(),
-                                             client_order_id=child.client_order_id,
-                                             symbol=child.symbol, reason="parent closed unfilled"))  # fmt: skip
+            self._apply(
+                child,
+                OrderCanceled(
+                    ts=self.clock.timestamp_ns(),
+                    client_order_id=child.client_order_id,
+                    symbol=child.symbol,
+                    reason="parent closed unfilled",
+                ),
+            )
 
     def _link_oco(self, ids: list[str]) -> None:
         for cid in ids:
@@ -310,10 +324,17 @@ class ExecutionEngine:
                 return order
             stop = self.instruments[order.symbol].round_price(trail.stop_for(last, last))
         venue_order = Order(
-            order.client_order_id, order.symbol, order.side, OrderType.STOP_MARKET,
-            order.quantity, ts_init=order.ts_init, stop_price=stop,
-            reduce_only=order.reduce_only, strategy_id=order.strategy_id, tags=order.tags,
-        )  # fmt: skip
+            order.client_order_id,
+            order.symbol,
+            order.side,
+            OrderType.STOP_MARKET,
+            order.quantity,
+            ts_init=order.ts_init,
+            stop_price=stop,
+            reduce_only=order.reduce_only,
+            strategy_id=order.strategy_id,
+            tags=order.tags,
+        )
         self.trails[order.client_order_id] = trail
         self._mark_submitted(order)
         self.venue.submit_order(venue_order)
@@ -330,13 +351,22 @@ class ExecutionEngine:
 
     def _mark_submitted(self, order: Order) -> None:
         self._open[order.client_order_id] = order
-        self._apply(order, OrderSubmitted(ts=self.clock.timestamp_ns(),
-                                          client_order_id=order.client_order_id,
-                                          symbol=order.symbol))  # fmt: skip
+        self._apply(
+            order,
+            OrderSubmitted(
+                ts=self.clock.timestamp_ns(),
+                client_order_id=order.client_order_id,
+                symbol=order.symbol,
+            ),
+        )
 
     def _local_reject(self, order: Order, reason: str) -> None:
-        self._apply(order, OrderRejected(ts=self.clock.timestamp_ns(),
-                                         client_order_id=order.client_order_id,
-                                         symbol=order.symbol, reason=reason))  # fmt: skip
-
-
+        self._apply(
+            order,
+            OrderRejected(
+                ts=self.clock.timestamp_ns(),
+                client_order_id=order.client_order_id,
+                symbol=order.symbol,
+                reason=reason,
+            ),
+        )

@@ -188,8 +188,11 @@ class Portfolio:
         self._cash = EXACT.subtract(EXACT.add(self._cash, flow), fee)
         self._marks[symbol] = event.last_price
         self._log_trade(position_event, fee, tags)
-        self.ledger.append(LedgerEntry(event.ts, symbol, position.signed_qty,
-                                       position.cost_basis.amount, self._cash))  # fmt: skip
+        self.ledger.append(
+            LedgerEntry(
+                event.ts, symbol, position.signed_qty, position.cost_basis.amount, self._cash
+            )
+        )
         return position_event
 
     def pay_funding(self, symbol: Symbol, amount: Decimal, ts: int) -> None:
@@ -197,8 +200,9 @@ class Portfolio:
         self._funding = EXACT.add(self._funding, amount)
         self._cash = EXACT.subtract(self._cash, amount)
         position = self.position(symbol)
-        self.ledger.append(LedgerEntry(ts, symbol, position.signed_qty,
-                                       position.cost_basis.amount, self._cash))  # fmt: skip
+        self.ledger.append(
+            LedgerEntry(ts, symbol, position.signed_qty, position.cost_basis.amount, self._cash)
+        )
 
     # -- internals --------------------------------------------------------------------------
 
@@ -236,10 +240,15 @@ class Portfolio:
 
     def _open(self, event: PositionEvent, fee: Decimal, tags: tuple[str, ...]) -> None:
         trade = TradeRecord(
-            symbol=event.symbol, side=event.side.value, entry_ts=event.ts,
-            entry_price=event.last_price, size=abs(event.signed_qty), fees=fee,
-            entry_order=event.client_order_id, tags=tags,
-        )  # fmt: skip
+            symbol=event.symbol,
+            side=event.side.value,
+            entry_ts=event.ts,
+            entry_price=event.last_price,
+            size=abs(event.signed_qty),
+            fees=fee,
+            entry_order=event.client_order_id,
+            tags=tags,
+        )
         self.trades.append(trade)
         self._open_trades[event.symbol] = trade
 

@@ -75,20 +75,26 @@ class BalanceCheck:
         if order.side.sign > 0:
             cost = notional if notional is not None else _cost(order.quantity, price, instrument)
             reserved = sum(
-                (_cost(o.leaves_qty, o.price or o.stop_price, instrument)
-                 for o in self._open_orders() if o.side.sign > 0 and not o.reduce_only),
+                (
+                    _cost(o.leaves_qty, o.price or o.stop_price, instrument)
+                    for o in self._open_orders()
+                    if o.side.sign > 0 and not o.reduce_only
+                ),
                 _ZERO,
-            )  # fmt: skip
+            )
             free = portfolio.cash - reserved
             if cost > free:
                 return f"insufficient {portfolio.currency}: order needs {cost:.8f}, free {free:.8f}"
             return ""
         held = portfolio.position(order.symbol).signed_qty
         selling = sum(
-            (o.leaves_qty for o in self._open_orders()
-             if o.symbol == order.symbol and o.side.sign < 0 and not o.reduce_only),
+            (
+                o.leaves_qty
+                for o in self._open_orders()
+                if o.symbol == order.symbol and o.side.sign < 0 and not o.reduce_only
+            ),
             _ZERO,
-        )  # fmt: skip
+        )
         if order.quantity > held - selling:
             return (
                 f"insufficient {order.symbol.base}: sell {order.quantity}, "
@@ -103,8 +109,9 @@ class BalanceCheck:
         if notional is None:
             if price is None:
                 return ""
-            notional = EXACT.multiply(EXACT.multiply(order.quantity, price),
-                                      instrument.contract_size)  # fmt: skip
+            notional = EXACT.multiply(
+                EXACT.multiply(order.quantity, price), instrument.contract_size
+            )
         leverage = max(instrument.max_leverage, Decimal(1))
         need = notional / leverage + instrument.fee(notional, maker=False)
         free = portfolio.equity() - portfolio.gross_exposure() / leverage

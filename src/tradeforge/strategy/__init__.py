@@ -1,9 +1,9 @@
 """The strategy API."""
 
+from tradeforge.data.lines import Line, LookAheadError, crossover, crossunder
 from tradeforge.strategy.base import Strategy
 from tradeforge.strategy.errors import OrderRequestError, StrategyError
 from tradeforge.strategy.params import ParameterError
-from tradeforge.data.lines import Line, LookAheadError, crossover, crossunder
 
 __all__ = [
     "Line",

@@ -36,14 +36,16 @@ their price (or, for a bracket, at the last close).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, ClassVar
 
 import numpy as np
 
 from tradeforge.common.clock import TimeEvent
+from tradeforge.data.lines import Line
 from tradeforge.model.enums import OrderSide, OrderType, TrailingOffsetType
-from tradeforge.model.events import OrderEvent, PositionEvent
+from tradeforge.model.events import OrderEvent, OrderInitialized, PositionEvent
 from tradeforge.model.instrument import Instrument
 from tradeforge.model.market_data import QuoteTick, TradeTick
 from tradeforge.model.order_list import OrderList
@@ -57,7 +59,6 @@ from tradeforge.portfolio.portfolio import Portfolio
 from tradeforge.strategy.context import StrategyContext
 from tradeforge.strategy.errors import OrderRequestError
 from tradeforge.strategy.params import resolve_parameters
-from tradeforge.data.lines import Line
 from tradeforge.strategy.views import BarView, SeriesView
 
 _ONE = Decimal(1)
@@ -195,10 +196,16 @@ class Strategy:
             raise OrderRequestError(f"{self.strategy_id}: indicator {fn!r} needs a series argument")
         base = lines[0]
         values = fn(*[a.full() if isinstance(a, Line) else a for a in args], **kwargs)
-        label = name or getattr(fn, "__name__", "indicator")
+        label = str(name or getattr(fn, "__name__", "indicator"))
         outputs = values if isinstance(values, tuple) else (values,)
-        result = tuple(self._reveal(base, np.asarray(v, dtype=np.float64), f"{label}[{k}]" if
-                                    len(outputs) > 1 else label) for k, v in enumerate(outputs))  # fmt: skip
+        result = tuple(
+            self._reveal(
+                base,
+                np.asarray(v, dtype=np.float64),
+                f"{label}[{k}]" if len(outputs) > 1 else label,
+            )
+            for k, v in enumerate(outputs)
+        )
         return result if isinstance(values, tuple) else result[0]
 
     def _reveal(self, base: Line, values: np.ndarray[Any, Any], label: str) -> Line:
@@ -234,8 +241,7 @@ class Strategy:
     def open_orders(self, symbol: Symbol | str | None = None) -> list[Order]:
         """This strategy's open orders (of ``symbol``)."""
         sym = self._sym(symbol) if symbol is not None else None
-        return [o for o in self.ctx.execution.open_orders(sym)
-                if o.strategy_id == self.strategy_id]  # fmt: skip
+        return [o for o in self.ctx.execution.open_orders(sym) if o.strategy_id == self.strategy_id]
 
     def instrument(self, symbol: Symbol | str | None = None) -> Instrument:
         """The instrument of ``symbol``."""
@@ -299,15 +305,33 @@ class Strategy:
         tags = (tag,) if tag else ()
         price = instrument.round_price(limit, side) if limit is not None else None
         trigger = instrument.round_price(stop) if stop is not None else None
-        qty = self._quantity(instrument, side, quantity, notional, fraction, price or trigger,
-                             by_value=(sl is None and tp is None and limit is None and stop is None))  # fmt: skip
+        qty = self._quantity(
+            instrument,
+            side,
+            quantity,
+            notional,
+            fraction,
+            price or trigger,
+            by_value=(sl is None and tp is None and limit is None and stop is None),
+        )
         cid = self.ctx.ids.generate()
         ts = self.ctx.clock.timestamp_ns()
         if sl is not None or tp is not None:
             return self._bracket(cid, instrument, side, qty, price, sl, tp, ts, tags)
         kind = _order_type(price, trigger)
-        return Order(cid, sym, side, kind, qty, ts_init=ts, price=price, stop_price=trigger,
-                     reduce_only=reduce_only, strategy_id=self.strategy_id, tags=tags)  # fmt: skip
+        return Order(
+            cid,
+            sym,
+            side,
+            kind,
+            qty,
+            ts_init=ts,
+            price=price,
+            stop_price=trigger,
+            reduce_only=reduce_only,
+            strategy_id=self.strategy_id,
+            tags=tags,
+        )
 
     def submit(self, order: Order | OrderList) -> Order | OrderList:
         """Send an order built with :meth:`order` (or an :class:`OrderList`) as it is."""
@@ -315,19 +339,31 @@ class Strategy:
             return self.ctx.execution.submit_list(order)
         return self.ctx.execution.submit(order)
 
-    def close_position(self, symbol: Symbol | str | None = None, tag: str | None = None) -> Order | None:
+    def close_position(
+        self, symbol: Symbol | str | None = None, tag: str | None = None
+    ) -> Order | None:
         """Close the whole position in ``symbol`` with a reduce-only market order."""
         sym = self._sym(symbol)
         held = self.ctx.portfolio.position(sym).signed_qty
         if not held:
             return None
         side = OrderSide.SELL if held > 0 else OrderSide.BUY
-        order = Order(self.ctx.ids.generate(), sym, side, OrderType.MARKET, abs(held),
-                      ts_init=self.ctx.clock.timestamp_ns(), reduce_only=True,
-                      strategy_id=self.strategy_id, tags=(tag,) if tag else ())  # fmt: skip
+        order = Order(
+            self.ctx.ids.generate(),
+            sym,
+            side,
+            OrderType.MARKET,
+            abs(held),
+            ts_init=self.ctx.clock.timestamp_ns(),
+            reduce_only=True,
+            strategy_id=self.strategy_id,
+            tags=(tag,) if tag else (),
+        )
         return self.ctx.execution.submit(order)
 
-    def order_target_percent(self, percent: float, symbol: Symbol | str | None = None) -> Order | None:
+    def order_target_percent(
+        self, percent: float, symbol: Symbol | str | None = None
+    ) -> Order | None:
         """Trade ``symbol`` toward a position worth ``percent`` of equity (1.0 is 100 %),
         valued at the last close; None when already there (within one step)."""
         sym = self._sym(symbol)
@@ -340,8 +376,15 @@ class Strategy:
         if not qty:
             return None
         side = OrderSide.BUY if delta > 0 else OrderSide.SELL
-        order = Order(self.ctx.ids.generate(), sym, side, OrderType.MARKET, qty,
-                      ts_init=self.ctx.clock.timestamp_ns(), strategy_id=self.strategy_id)  # fmt: skip
+        order = Order(
+            self.ctx.ids.generate(),
+            sym,
+            side,
+            OrderType.MARKET,
+            qty,
+            ts_init=self.ctx.clock.timestamp_ns(),
+            strategy_id=self.strategy_id,
+        )
         return self.ctx.execution.submit(order)
 
     def oco(self, *orders: Order) -> OrderList:
@@ -367,10 +410,18 @@ class Strategy:
             return None
         offset = Decimal(repr(distance if distance is not None else bps))
         kind = TrailingOffsetType.PRICE if distance is not None else TrailingOffsetType.BASIS_POINTS
-        order = Order(self.ctx.ids.generate(), sym, OrderSide.SELL if held > 0 else OrderSide.BUY,
-                      OrderType.TRAILING_STOP_MARKET, abs(held), ts_init=self.ctx.clock.timestamp_ns(),
-                      trailing_offset=offset, trailing_offset_type=kind, reduce_only=True,
-                      strategy_id=self.strategy_id)  # fmt: skip
+        order = Order(
+            self.ctx.ids.generate(),
+            sym,
+            OrderSide.SELL if held > 0 else OrderSide.BUY,
+            OrderType.TRAILING_STOP_MARKET,
+            abs(held),
+            ts_init=self.ctx.clock.timestamp_ns(),
+            trailing_offset=offset,
+            trailing_offset_type=kind,
+            reduce_only=True,
+            strategy_id=self.strategy_id,
+        )
         return self.ctx.execution.submit(order)
 
     def cancel(self, order: Order | str) -> bool:
@@ -401,7 +452,7 @@ class Strategy:
             raise OrderRequestError(f"{self.strategy_id}: no price for {symbol} yet")
         return Decimal(repr(last))
 
-    def _quantity(
+    def _quantity(  # noqa: PLR0917 - internal sizing helper
         self,
         instrument: Instrument,
         side: OrderSide,
@@ -416,8 +467,9 @@ class Strategy:
         if given > 1:
             raise OrderRequestError(f"{self.strategy_id}: give one of quantity, notional, fraction")
         if quantity is not None:
-            qty = instrument.round_quantity(Decimal(repr(quantity)) if isinstance(quantity, float)
-                                            else quantity)  # fmt: skip
+            qty = instrument.round_quantity(
+                Decimal(repr(quantity)) if isinstance(quantity, float) else quantity
+            )
             if qty <= 0:
                 raise OrderRequestError(
                     f"{self.strategy_id}: quantity {quantity} is below the step "
@@ -427,7 +479,9 @@ class Strategy:
         value = self._value(notional, fraction)
         at = price if price is not None else self._last_price(instrument.symbol)
         unit = EXACT.multiply(at, _ONE + instrument.taker_fee)
-        qty = truncate_to_step(Quantity(max(value / unit, Decimal(0))), instrument.quantity_step)
+        qty = Quantity(
+            truncate_to_step(Quantity(max(value / unit, Decimal(0))), instrument.quantity_step)
+        )
         if qty <= 0 and not by_value:
             raise OrderRequestError(
                 f"{self.strategy_id}: a value of {value:.8f} buys less than one step of "
@@ -443,7 +497,7 @@ class Strategy:
             raise OrderRequestError(f"{self.strategy_id}: fraction must be in (0, 1], got {share}")
         return EXACT.multiply(self.ctx.portfolio.equity(), Decimal(repr(float(share))))
 
-    def _bracket(
+    def _bracket(  # noqa: PLR0917 - internal bracket builder
         self,
         cid: str,
         instrument: Instrument,
@@ -459,11 +513,17 @@ class Strategy:
             raise OrderRequestError(f"{self.strategy_id}: a bracket needs both sl and tp")
         exit_side = side.opposite
         return OrderList.bracket(
-            f"B-{cid}", instrument.symbol, side, qty,
+            f"B-{cid}",
+            instrument.symbol,
+            side,
+            qty,
             stop_loss=instrument.round_price(sl, exit_side),
             take_profit=instrument.round_price(tp, exit_side),
-            entry_price=price, ts_init=ts, strategy_id=self.strategy_id, tags=tags,
-        )  # fmt: skip
+            entry_price=price,
+            ts_init=ts,
+            strategy_id=self.strategy_id,
+            tags=tags,
+        )
 
 
 def _order_type(price: Decimal | None, trigger: Decimal | None) -> OrderType:
@@ -474,8 +534,8 @@ def _order_type(price: Decimal | None, trigger: Decimal | None) -> OrderType:
     return OrderType.STOP_MARKET if trigger is not None else OrderType.MARKET
 
 
-def _with_list(order: Order, list_id: str) -> Any:
-    from dataclasses import replace
-
-    return replace(order.events[0], order_list_id=list_id)
-
+def _with_list(order: Order, list_id: str) -> OrderInitialized:
+    init = order.events[0]
+    if not isinstance(init, OrderInitialized):  # pragma: no cover - an order starts with it
+        raise OrderRequestError(f"order {order.client_order_id} has no OrderInitialized event")
+    return replace(init, order_list_id=list_id)

@@ -13,6 +13,7 @@ parameter). The strategy's instance attributes carry the validated values.
 
 from __future__ import annotations
 
+import inspect
 import typing
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -34,7 +35,7 @@ def parameter_fields(strategy_cls: type) -> dict[str, tuple[Any, Any]]:
         if cls is object or cls.__module__ == "tradeforge.strategy.base":
             continue
         hints = typing.get_type_hints(cls, include_extras=False)
-        for name in cls.__dict__.get("__annotations__", {}):
+        for name in inspect.get_annotations(cls):
             hint = hints.get(name)
             if name.startswith("_") or typing.get_origin(hint) is ClassVar or hint is ClassVar:
                 continue

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from tradeforge.data.lines import Line
 from tradeforge.data.replay import BarSeries
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
-from tradeforge.data.lines import Line
 
 
 class BarView:
@@ -63,8 +63,10 @@ class BarView:
         return self._cursor.i
 
     def __repr__(self) -> str:
-        return (f"Bar({self.symbol} {self.timeframe} #{self.index} o={self.open} h={self.high} "
-                f"l={self.low} c={self.close} v={self.volume})")  # fmt: skip
+        return (
+            f"Bar({self.symbol} {self.timeframe} #{self.index} o={self.open} h={self.high} "
+            f"l={self.low} c={self.close} v={self.volume})"
+        )
 
 
 class SeriesView:
@@ -89,7 +91,8 @@ class SeriesView:
     @property
     def ts_open(self) -> list[int]:
         """Open times of the revealed bars."""
-        return self.series.ts_open[: self.series.cursor.i + 1].tolist()
+        times: list[int] = self.series.ts_open[: self.series.cursor.i + 1].tolist()
+        return times
 
     def __repr__(self) -> str:
         return f"SeriesView({self.symbol} {self.timeframe}, {len(self)} bars)"
