@@ -289,7 +289,10 @@ class SimulatedExchange:
             resting.bar_filled = 0.0
         if path is None and all(r.is_market and r.active_ns <= ts_open for r in working):
             self._fill_markets_at_open(symbol, working, ts_open, o, volume)
-            return
+            # orders the fills sent (bracket exits, reactions) still trade along this bar
+            working = self._working.get(symbol, [])
+            if all(r.has_traded for r in working):
+                return
         if path is None:
             path = bar_path(o, h, low, c, self._high_first(symbol, o, h, low))
         span = ts_close - ts_open
@@ -357,7 +360,10 @@ class SimulatedExchange:
             resting.leaves = qty
             self._emit(
                 OrderUpdated(
-                    ts=ts, client_order_id=resting.client_order_id, symbol=order.symbol, quantity=qty
+                    ts=ts,
+                    client_order_id=resting.client_order_id,
+                    symbol=order.symbol,
+                    quantity=qty,
                 )
             )
         self.account.unlock(resting.client_order_id)

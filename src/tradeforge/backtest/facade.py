@@ -24,10 +24,13 @@ import pandas as pd
 
 from tradeforge.backtest.config import BacktestConfig
 from tradeforge.backtest.engine import BacktestEngine
-from tradeforge.backtest.result import BacktestResult
+from tradeforge.backtest.result import BacktestResult, VectorizedResult
+from tradeforge.backtest.vectorized import simulate_signals
 from tradeforge.data.replay import BarSeries
+from tradeforge.data.resample import resample_bars
 from tradeforge.model.instrument import Instrument, InstrumentKind
 from tradeforge.model.symbol import Symbol
+from tradeforge.model.timeframe import Timeframe
 from tradeforge.strategy.base import Strategy
 
 Data = pd.DataFrame | Mapping[str | Symbol, pd.DataFrame] | Sequence[BarSeries]
@@ -80,9 +83,36 @@ class Backtest:
         """Run the strategy with ``params`` (validated against its declared parameters)."""
         strategy = self.strategy(**params)
         series = [_fresh(s) for s in self._frames]
+        series += _resampled(series, strategy.timeframes)
         engine = BacktestEngine(series, self._instruments, self.config)
         engine.add_strategy(strategy)
         return BacktestResult(engine.run(), strategy.params)
+
+    def run_vectorized(
+        self, *, quantity: float = 0.0, fraction: float = 0.0, **params: Any
+    ) -> VectorizedResult:
+        """Run the strategy's :meth:`~Strategy.signals` through the compiled signal core.
+
+        Same order semantics as :meth:`run` for a strategy that buys ``quantity`` (or
+        ``fraction`` of equity) on entries while flat and closes on exits; fees from the
+        primary instrument; market orders at the next open (or the close with
+        ``market_fill="close"``).
+        """
+        strategy = self.strategy(**params)
+        series = [_fresh(s) for s in self._frames]
+        engine = BacktestEngine(series, self._instruments, self.config)
+        engine.add_strategy(strategy)
+        strategy.on_start()
+        entries, exits = strategy.signals()
+        primary = series[0]
+        instrument = engine.instruments[primary.symbol]
+        run = simulate_signals(
+            primary.open, primary.high, primary.low, primary.close, entries, exits,
+            cash=float(self.config.cash), fee=float(instrument.taker_fee),
+            quantity=quantity, fraction=fraction, step=float(instrument.quantity_step),
+            fill_at_close=self.config.market_fill == "close",
+        )  # fmt: skip
+        return VectorizedResult(run, primary, strategy.params)
 
 
 def _as_frames(data: Data, symbol: str) -> list[BarSeries]:
@@ -111,6 +141,19 @@ def _fresh(series: BarSeries) -> BarSeries:
         series.close,
         series.volume,
     )
+
+
+def _resampled(series: list[BarSeries], timeframes: tuple[str, ...]) -> list[BarSeries]:
+    """Series of ``timeframes`` built from each symbol's shortest series, when missing."""
+    have = {(s.symbol, s.timeframe) for s in series}
+    extra: list[BarSeries] = []
+    for base in _symbols(sorted(series, key=lambda s: s.timeframe.nanos)):
+        for text in timeframes:
+            target = Timeframe.parse(text)
+            if (base.symbol, target) not in have:
+                frame = resample_bars(base.to_frame(), base.timeframe, target)
+                extra.append(BarSeries.from_frame(base.symbol, frame, target))
+    return extra
 
 
 def _symbols(series: list[BarSeries]) -> list[BarSeries]:

@@ -11,6 +11,8 @@ import pandas as pd
 from tradeforge.backtest.engine import EngineRun
 from tradeforge.backtest.equity import equity_curve
 from tradeforge.backtest.stats import compute_stats
+from tradeforge.backtest.vectorized import SignalRun
+from tradeforge.data.replay import BarSeries
 from tradeforge.model.events import OrderFilled
 
 
@@ -174,3 +176,32 @@ _TRADE_COLUMNS = [
     "exit_order",
     "tags",
 ]
+
+
+class VectorizedResult:
+    """The outcome of a vectorized run: float64 fills, trades and equity."""
+
+    def __init__(self, run: SignalRun, series: BarSeries, params: dict[str, Any]) -> None:
+        self.run = run
+        self.series = series
+        self.params = params
+        self.final_equity = run.final_equity
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        """Round trips with entry and exit times (fill bar open times) and prices."""
+        frame = self.run.trades()
+        opens = pd.to_datetime(self.series.ts_open, utc=True)
+        if len(frame):
+            frame["entry_time"] = opens[frame["entry_bar"].to_numpy()]
+            exit_bars = frame["exit_bar"].to_numpy()
+            frame["exit_time"] = pd.Series(
+                [opens[b] if b >= 0 else pd.NaT for b in exit_bars], index=frame.index
+            )
+        return frame
+
+    @cached_property
+    def equity(self) -> pd.Series:
+        """Equity at every close."""
+        index = pd.to_datetime(self.series.ts_close, utc=True)
+        return pd.Series(self.run.equity, index=index, name="equity")

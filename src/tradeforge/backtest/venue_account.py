@@ -167,7 +167,7 @@ class MarginAccount:
             self.positions[symbol] = (held + signed, value + signed_value)
         else:
             closed = min(abs(signed), abs(held))
-            basis = prorate(value, closed, abs(held))
+            basis = prorate(abs(value), closed, abs(held))  # unsigned, like exit_value
             exit_value = prorate(notional, closed, qty)
             pnl = (exit_value - basis) if held > 0 else (basis - exit_value)
             self._cash[currency] = self._cash.get(currency, _ZERO) + pnl

@@ -136,21 +136,30 @@ def crossunder(a: Line, b: Line | float) -> bool:
         return _cross_list(a, b, above=False)[i]
 
 
-def _cross_list(a: Line, b: Line | float, *, above: bool) -> list[bool]:
-    x = a._values
+def crosses_above(a: Line | FloatArray, b: Line | FloatArray | float) -> NDArray[np.bool_]:
+    """Vectorized :func:`crossover` over whole series: True at each bar where ``a`` crossed
+    above ``b`` (for signal arrays, e.g. the vectorized mode's entries)."""
+    x = a.full() if isinstance(a, Line) else np.asarray(a, dtype=np.float64)
     if isinstance(b, Line):
-        if b._cursor is not a._cursor:
-            raise ValueError(
-                f"cannot cross {a.name} with {b.name}: they belong to different series"
-            )
-        y = b._values
+        y = b.full()
+    elif isinstance(b, np.ndarray):
+        y = np.asarray(b, dtype=np.float64)
     else:
         y = np.full_like(x, float(b))
-    if not above:
-        x, y = y, x
     crossed = np.zeros(len(x), dtype=bool)
     with np.errstate(invalid="ignore"):
         crossed[1:] = (x[:-1] < y[:-1]) & (x[1:] > y[1:])
+    return crossed
+
+
+def _cross_list(a: Line, b: Line | float, *, above: bool) -> list[bool]:
+    if isinstance(b, Line) and b._cursor is not a._cursor:
+        raise ValueError(f"cannot cross {a.name} with {b.name}: they belong to different series")
+    crossed = (
+        crosses_above(a, b)
+        if above
+        else crosses_above(b if isinstance(b, Line) else np.full_like(a.full(), float(b)), a)
+    )
     result: list[bool] = crossed.tolist()
     a._crosses[b if above else ("under", b)] = result
     return result

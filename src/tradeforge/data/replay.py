@@ -71,6 +71,23 @@ class BarSeries:
     def __len__(self) -> int:
         return len(self.ts_open)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The bars as a canonical frame (UTC ``ts`` index, not synthetic, not partial)."""
+        index = pd.DatetimeIndex(pd.to_datetime(self.ts_open, utc=True), name="ts")
+        frame = pd.DataFrame(
+            {
+                "open": self.open,
+                "high": self.high,
+                "low": self.low,
+                "close": self.close,
+                "volume": self.volume,
+            },
+            index=index,
+        )
+        frame["synthetic"] = False
+        frame["partial"] = False
+        return frame
+
     def row(self, i: int) -> tuple[float, float, float, float, float]:
         """Open, high, low, close and volume of bar ``i``."""
         return (

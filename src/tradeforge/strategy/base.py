@@ -41,6 +41,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from tradeforge.common.clock import TimeEvent
 from tradeforge.data.lines import Line
@@ -77,6 +78,10 @@ class Strategy:
 
     default_fraction: ClassVar[float] = 1.0
     """Share of equity a ``buy()``/``sell()`` without a size uses."""
+
+    timeframes: ClassVar[tuple[str, ...]] = ()
+    """Longer timeframes the strategy reads besides its data's own (``("1d",)``); a backtest
+    resamples each symbol's bars into them when they are not given."""
 
     def __init__(self, strategy_id: str | None = None, **params: Any) -> None:
         self.strategy_id = strategy_id or type(self).__name__
@@ -119,6 +124,16 @@ class Strategy:
 
     def on_stop(self) -> None:
         """Once, after the last bar."""
+
+    def signals(self) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Entry and exit arrays over the primary series, for the vectorized mode.
+
+        Called after :meth:`on_start` (indicators are computed). Return ``(entries, exits)``,
+        one boolean per bar, each decided from data up to that bar's close (use
+        :func:`~tradeforge.data.lines.crosses_above`). Strategies without it run event-driven
+        only.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no vectorized signals()")
 
     # -- wiring (engine) --------------------------------------------------------------------
 
