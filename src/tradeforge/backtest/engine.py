@@ -17,6 +17,7 @@ state stays consistent because every order action is atomic.
 
 from __future__ import annotations
 
+import gc
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -93,6 +94,7 @@ class BacktestEngine:
             currency, self.config.cash, list(self.instruments.values()), self.config.account
         )
         self.exchange = self._build_exchange(currency)
+        self.portfolio.price_source = self.exchange.last_price
         risk = RiskEngine(
             [
                 InstrumentFilters(self.instruments),
@@ -170,7 +172,8 @@ class BacktestEngine:
         processed = self._replay()
         for strategy in self.strategies:
             self._call(strategy, "on_stop", strategy.on_stop)
-        for s in self.series:  # value positions at the last close
+        self.portfolio.price_source = None
+        for s in self.execution_series().values():  # value positions at the last close
             if len(s):
                 self.portfolio.mark(s.symbol, Decimal(repr(float(s.close[-1]))))
         return EngineRun(
@@ -184,9 +187,18 @@ class BacktestEngine:
         )
 
     def _replay(self) -> int:
-        if len(self.series) == 1 and len(self.strategies) == 1:
-            return self._replay_single(self.series[0], self.strategies[0])
-        return self._replay_merged()
+        # The replay allocates many short-lived objects and holds long-lived arrays; the cyclic
+        # collector would scan the long-lived ones again and again. Reference counting frees
+        # the short-lived ones; one collection runs at the end.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            if len(self.series) == 1 and len(self.strategies) == 1:
+                return self._replay_single(self.series[0], self.strategies[0])
+            return self._replay_merged()
+        finally:
+            if enabled:
+                gc.enable()
 
     def _replay_single(self, series: BarSeries, strategy: Strategy) -> int:
         """The hot loop of the common case: one series, one strategy."""

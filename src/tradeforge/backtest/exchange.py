@@ -24,6 +24,7 @@ a real venue client produces.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Literal
 
@@ -42,12 +43,13 @@ from tradeforge.model.events import (
     OrderCanceled,
     OrderEvent,
     OrderFilled,
+    OrderInitialized,
     OrderRejected,
     OrderUpdated,
 )
 from tradeforge.model.instrument import Instrument
 from tradeforge.model.order_list import OrderList
-from tradeforge.model.orders import Order
+from tradeforge.model.orders import Order, OrderError
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.values import EXACT, Price, Quantity, truncate_to_step
 
@@ -242,11 +244,25 @@ class SimulatedExchange:
             price=price,
             stop_price=stop_price,
         )
-        copy = Order.from_events(order.events)
-        copy.apply(event)
-        resting.order = copy
+        # The venue keeps its own record (the order it was given may never see an event, as
+        # the stop order of an emulated trailing stop): amend the specification, not a status.
+        filled = EXACT.subtract(order.quantity, resting.leaves)
+        if quantity is not None and quantity <= filled:
+            raise OrderError(
+                f"order {client_order_id}: updated quantity {quantity} must exceed filled {filled}"
+            )
+        init = order.events[0]
+        assert isinstance(init, OrderInitialized)
+        resting.order = Order.from_init(
+            replace(
+                init,
+                quantity=order.quantity if quantity is None else quantity,
+                price=order.price if price is None else price,
+                stop_price=order.stop_price if stop_price is None else stop_price,
+            )
+        )
         if quantity is not None:
-            resting.leaves = Quantity(EXACT.subtract(quantity, copy.filled_qty))
+            resting.leaves = Quantity(EXACT.subtract(quantity, filled))
         self._emit(event)
         return True
 
@@ -345,6 +361,8 @@ class SimulatedExchange:
         else:
             slipped = self.slippage.slipped_price(price, side, float(resting.leaves), volume)
             fill_px = instrument.round_price(repr(slipped), "sell" if side > 0 else "buy")
+            if resting.fills_as_limit and order.price is not None:  # never past the limit
+                fill_px = min(fill_px, order.price) if side > 0 else max(fill_px, order.price)
         qty = self._fill_quantity(resting, instrument, fill_px, cap)
         if qty <= 0:
             self._cancel_unfillable(resting, "quantity rounds to zero at the fill price")

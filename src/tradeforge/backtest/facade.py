@@ -83,7 +83,7 @@ class Backtest:
         """Run the strategy with ``params`` (validated against its declared parameters)."""
         strategy = self.strategy(**params)
         series = [_fresh(s) for s in self._frames]
-        series += _resampled(series, strategy.timeframes)
+        series += _resampled(series, strategy.extra_timeframes())
         engine = BacktestEngine(series, self._instruments, self.config)
         engine.add_strategy(strategy)
         return BacktestResult(engine.run(), strategy.params)

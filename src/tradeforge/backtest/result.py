@@ -68,6 +68,8 @@ class BacktestResult:
                 }
             )
         frame = pd.DataFrame(rows, columns=_TRADE_COLUMNS)
+        for column in ("entry_time", "exit_time"):
+            frame[column] = pd.to_datetime(frame[column], utc=True)
         frame["duration"] = frame["exit_time"] - frame["entry_time"]
         return frame
 

@@ -1,7 +1,8 @@
 """``tradeforge demo``: the main job on embedded defaults.
 
-For now: import the bundled sample candles into the local catalog and print their validation
-report. Later issues turn it into a backtest, then a live demo against the local sandbox.
+Import the bundled sample candles into the local catalog, print their validation report, then
+backtest the built-in breakout strategy on the bundled BTC/USDT hourly bars and print its
+summary. Later issues add the HTML report and a live demo against the local sandbox.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from tradeforge.backtest import Backtest, BacktestResult
+from tradeforge.cli.backtest_command import print_result
 from tradeforge.cli.context import cli_context
 from tradeforge.cli.render import gaps_table, series_summary_table, validation_table
 from tradeforge.data import BarValidationReport, DataError, DataKind, ParquetCatalog, validate_bars
+from tradeforge.data.replay import BarSeries
+from tradeforge.model.symbol import Symbol
+from tradeforge.model.timeframe import Timeframe
 from tradeforge.samples import SAMPLE_CATALOG
+from tradeforge.strategies import Breakout
 
 HEADLINE_SERIES = "binance BTC/USDT 5m"
 
@@ -46,11 +53,26 @@ def demo(
             stored = catalog.read_bars(info.venue, info.symbol, info.timeframe)
             reports.append((label, validate_bars(stored, info.timeframe, outlier_sigma=sigma)))
             progress.advance(task)
+    result = _demo_backtest(catalog)
     if as_json:
-        document = {"catalog": str(catalog.root), "series": {k: r.to_dict() for k, r in reports}}
-        typer.echo(json.dumps(document, indent=2))
+        document = {
+            "catalog": str(catalog.root),
+            "series": {k: r.to_dict() for k, r in reports},
+            "backtest": {"strategy": "breakout", "symbol": "BTC/USDT", "timeframe": "1h",
+                         **result.summary()},
+        }  # fmt: skip
+        typer.echo(json.dumps(document, indent=2, default=str))
         return
     _print(context.console, catalog, reports)
+    print_result(context.console, "Breakout", result, "binance BTC/USDT 1h (bundled samples)")
+
+
+def _demo_backtest(catalog: ParquetCatalog) -> BacktestResult:
+    """The built-in breakout strategy on the bundled BTC/USDT hourly bars (2019 to 2024)."""
+    symbol = Symbol.parse("BTC/USDT")
+    frame = catalog.read_bars("binance", symbol, "1h")
+    series = BarSeries.from_frame(symbol, frame, Timeframe.parse("1h"))
+    return Backtest([series], Breakout, cash=10_000, commission=0.001).run()
 
 
 def _print(

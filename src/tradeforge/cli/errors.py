@@ -13,6 +13,9 @@ from tradeforge.data.errors import DataError
 from tradeforge.model.symbol import SymbolError
 from tradeforge.model.timeframe import TimeframeError
 from tradeforge.model.values import NumberError
+from tradeforge.strategies.registry import StrategyLoadError
+from tradeforge.strategy.errors import OrderRequestError, StrategyError
+from tradeforge.strategy.params import ParameterError
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     ConfigError,
@@ -21,6 +24,10 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     TimeframeError,
     NumberError,
     FileNotFoundError,
+    ParameterError,
+    StrategyLoadError,
+    StrategyError,
+    OrderRequestError,
 )
 EXIT_USER_ERROR = 1
 

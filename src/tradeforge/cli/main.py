@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from tradeforge import __version__
+from tradeforge.cli.backtest_command import backtest
 from tradeforge.cli.context import CliContext, cli_context
 from tradeforge.cli.data_commands import data_app
 from tradeforge.cli.demo import demo
@@ -81,6 +82,7 @@ def config_show(
 
 app.add_typer(data_app, name="data")
 app.command("demo")(demo)
+app.command("backtest")(backtest)
 
 
 def main() -> None:

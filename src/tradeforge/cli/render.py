@@ -168,3 +168,56 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.10g}"
     return str(value)
+
+
+_STAT_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("start", "Start", ""),
+    ("end", "End", ""),
+    ("duration", "Duration", ""),
+    ("exposure_pct", "Exposure time", "%"),
+    ("final_equity", "Final equity", "money"),
+    ("peak_equity", "Peak equity", "money"),
+    ("total_return_pct", "Total return", "signed%"),
+    ("buy_and_hold_return_pct", "Buy & hold return", "signed%"),
+    ("cagr_pct", "CAGR", "signed%"),
+    ("volatility_ann_pct", "Volatility (ann.)", "%"),
+    ("sharpe", "Sharpe ratio", "ratio"),
+    ("sortino", "Sortino ratio", "ratio"),
+    ("max_drawdown_pct", "Max drawdown", "signed%"),
+    ("max_drawdown_duration", "Max drawdown duration", ""),
+    ("trades", "Trades", ""),
+    ("win_rate_pct", "Win rate", "%"),
+    ("best_trade_pct", "Best trade", "signed%"),
+    ("worst_trade_pct", "Worst trade", "signed%"),
+    ("avg_trade_pct", "Avg trade", "signed%"),
+    ("profit_factor", "Profit factor", "ratio"),
+    ("fees", "Fees paid", "money"),
+)
+
+
+def stats_table(title: str, stats: dict[str, object]) -> Table:
+    """The key statistics of a backtest: gains green, losses red."""
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("stat", style="bold")
+    table.add_column("value", justify="right")
+    for key, label, kind in _STAT_ROWS:
+        if key in stats:
+            table.add_row(label, _stat_text(stats[key], kind))
+    return table
+
+
+def _stat_text(value: object, kind: str) -> Text:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return Text(str(value))
+    number = float(value)
+    if kind == "money":
+        return Text(f"{number:,.2f}")
+    if kind == "%":
+        return Text(f"{number:.2f} %")
+    if kind == "ratio":
+        return Text(f"{number:.3f}", style="green" if number > 0 else "red" if number < 0 else "")
+    if kind == "signed%":
+        return Text(
+            f"{number:+.2f} %", style="green" if number > 0 else "red" if number < 0 else ""
+        )
+    return Text(f"{number:g}")

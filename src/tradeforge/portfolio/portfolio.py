@@ -18,6 +18,7 @@ portfolio's currency.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -76,13 +77,9 @@ class Portfolio:
         self.initial_cash = cash
         self._cash = cash
         self._instruments = {i.symbol: i for i in instruments}
-        for instrument in instruments:
-            quote = instrument.settle or instrument.symbol.quote
-            if quote != currency or instrument.is_inverse:
-                raise PortfolioError(
-                    f"{instrument.symbol} settles in {quote}; this portfolio accounts in "
-                    f"{currency} (linear instruments quoted in {currency} only)"
-                )
+        self.price_source: Callable[[Symbol], float | None] | None = None
+        """Where the current price of a symbol comes from (the venue's last price); positions
+        are valued at it, else at their last fill."""
         self._positions: dict[Symbol, Position] = {}
         self._marks: dict[Symbol, Decimal] = {}
         self._fees = _ZERO
@@ -174,6 +171,7 @@ class Portfolio:
             raise PortfolioError(
                 f"fill {event.trade_id}: fee in {event.fee.currency}, portfolio in {self.currency}"
             )
+        self._check_tradable(symbol)
         position = self._positions.get(symbol) or self._new_position(symbol)
         fill = Fill.from_event(event)
         realized_before = position.realized_pnl.amount
@@ -214,7 +212,22 @@ class Portfolio:
         self._positions[symbol] = position
         return position
 
+    def _check_tradable(self, symbol: Symbol) -> None:
+        instrument = self._instruments.get(symbol)
+        if instrument is None:
+            raise PortfolioError(f"no instrument {symbol} in this portfolio")
+        quote = instrument.settle or instrument.symbol.quote
+        if quote != self.currency or instrument.is_inverse:
+            raise PortfolioError(
+                f"{symbol} settles in {quote}; this portfolio accounts in {self.currency} "
+                f"(linear instruments quoted in {self.currency} only)"
+            )
+
     def _mark_of(self, symbol: Symbol) -> Decimal:
+        if self.price_source is not None:
+            live = self.price_source(symbol)
+            if live is not None:
+                return Decimal(repr(live))
         mark = self._marks.get(symbol)
         if mark is None:
             raise PortfolioError(f"no mark price for {symbol}")

@@ -94,6 +94,11 @@ class Strategy:
 
     # -- hooks (override) -------------------------------------------------------------------
 
+    def extra_timeframes(self) -> tuple[str, ...]:
+        """Timeframes to build by resampling when the data lacks them (default
+        :attr:`timeframes`; override when they depend on parameters)."""
+        return self.timeframes
+
     def is_applicable(self, symbol: Symbol) -> bool:
         """Whether this strategy trades ``symbol``; symbols it refuses get no bars."""
         return True

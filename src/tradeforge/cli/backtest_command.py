@@ -1,0 +1,130 @@
+"""``tradeforge backtest``: run a strategy over catalog data and print its summary."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from tradeforge.backtest import Backtest, BacktestResult
+from tradeforge.cli.context import cli_context
+from tradeforge.cli.render import stats_table
+from tradeforge.data import DataError, ParquetCatalog
+from tradeforge.data.replay import BarSeries
+from tradeforge.model.symbol import Symbol
+from tradeforge.model.timeframe import Timeframe
+from tradeforge.samples import SAMPLE_CATALOG
+from tradeforge.strategies import load_strategy
+
+
+def backtest(
+    ctx: typer.Context,
+    strategy: Annotated[
+        str, typer.Option("--strategy", "-s", help="Built-in name or path.py[:Class].")
+    ] = "sma_cross",
+    symbols: Annotated[
+        list[str] | None, typer.Option("--symbol", help="Symbol (repeat for several).")
+    ] = None,
+    timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Bar timeframe.")] = "1h",
+    venue: Annotated[str, typer.Option("--venue", help="Catalog venue.")] = "binance",
+    start: Annotated[str | None, typer.Option("--from", help="Start (ISO date).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="End, exclusive (ISO date).")] = None,
+    params: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Strategy parameter name=value.")
+    ] = None,
+    cash: Annotated[float, typer.Option("--cash", help="Starting balance.")] = 10_000.0,
+    commission: Annotated[
+        float, typer.Option("--commission", help="Fee rate (0.001 = 0.1 %).")
+    ] = 0.001,
+    market_fill: Annotated[
+        str, typer.Option("--market-fill", help="next_open or close.")
+    ] = "next_open",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Backtest a strategy on catalog bars (the bundled samples when the catalog lacks them)."""
+    context = cli_context(ctx)
+    strategy_cls = load_strategy(strategy)
+    chosen = [Symbol.parse(s) for s in (symbols or ["BTC/USDT"])]
+    tf = Timeframe.parse(timeframe)
+    series, source = load_series(context.catalog_path, venue, chosen, tf, start, end)
+    overrides = parse_params(params or [])
+    bt = Backtest(series, strategy_cls, cash=cash, commission=commission,
+                  market_fill=market_fill)  # fmt: skip
+    result = bt.run(**overrides)
+    if as_json:
+        typer.echo(json.dumps(result.summary(), indent=2, default=str))
+        return
+    print_result(context.console, strategy_cls.__name__, result, f"{venue} {source}")
+
+
+def load_series(
+    catalog_path: Path,
+    venue: str,
+    symbols: list[Symbol],
+    timeframe: Timeframe,
+    start: str | None,
+    end: str | None,
+) -> tuple[list[BarSeries], str]:
+    """Each symbol's bars from the catalog, or from the bundled samples; and where from."""
+    series, sources = [], set()
+    for symbol in symbols:
+        frame, source = _read(catalog_path, venue, symbol, timeframe, start, end)
+        if frame.empty:
+            raise DataError(
+                f"no {venue} {symbol} {timeframe} bars between {start or 'start'} and "
+                f"{end or 'end'}; import some with `tradeforge data import`"
+            )
+        series.append(BarSeries.from_frame(symbol, frame, timeframe))
+        sources.add(source)
+    return series, " + ".join(sorted(sources))
+
+
+def _read(
+    catalog_path: Path,
+    venue: str,
+    symbol: Symbol,
+    timeframe: Timeframe,
+    start: str | None,
+    end: str | None,
+) -> tuple[Any, str]:
+    for root, label in ((catalog_path, "catalog"), (SAMPLE_CATALOG, "bundled samples")):
+        catalog = ParquetCatalog(root)
+        if any(i.venue == venue and i.symbol == symbol and i.timeframe == timeframe
+               for i in catalog.list()):  # fmt: skip
+            return catalog.read_bars(venue, symbol, timeframe, _time(start), _time(end)), label
+    raise DataError(
+        f"no {venue} {symbol} {timeframe} bars in {catalog_path} or in the bundled samples"
+    )
+
+
+def _time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise DataError(f"bad date {text!r}: use ISO format, e.g. 2021-03-01") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
+    """``["fast=10", "slow=30"]`` to a mapping (values are validated by the strategy)."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise DataError(f"bad --param {item!r}: use name=value")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def print_result(console: Console, name: str, result: BacktestResult, source: str) -> None:
+    """The key statistics as a colored table, and a line about the data."""
+    params = ", ".join(f"{k}={v}" for k, v in result.params.items())
+    console.print(stats_table(f"{name}({params}) on {source}", result.stats))
+    console.print(f"final equity {result.final_equity:.2f}; {len(result.trades)} trades, "
+                  f"{len(result.fills)} fills")  # fmt: skip
