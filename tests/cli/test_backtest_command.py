@@ -14,8 +14,23 @@ from tradeforge.model.timeframe import Timeframe
 from tradeforge.samples import SAMPLE_CATALOG
 from tradeforge.strategies import SmaCross
 
-ARGS = ("backtest", "--strategy", "sma_cross", "--symbol", "BTC/USDT", "--timeframe", "5m",
-        "--from", "2021-03-01", "--to", "2021-03-15", "--param", "fast=10", "--param", "slow=30")  # fmt: skip
+ARGS = (
+    "backtest",
+    "--strategy",
+    "sma_cross",
+    "--symbol",
+    "BTC/USDT",
+    "--timeframe",
+    "5m",
+    "--from",
+    "2021-03-01",
+    "--to",
+    "2021-03-15",
+    "--param",
+    "fast=10",
+    "--param",
+    "slow=30",
+)
 
 
 def _march_bars() -> pd.DataFrame:
