@@ -98,7 +98,9 @@ class BacktestEngine:
         risk = RiskEngine(
             [
                 InstrumentFilters(self.instruments),
-                BalanceCheck(self.instruments, self.portfolio, self._open_orders),
+                BalanceCheck(
+                    self.instruments, self.portfolio, self._open_orders, self.config.leverage
+                ),
             ],
             self.exchange.last_price,
         )

@@ -125,6 +125,10 @@ class Portfolio:
         """The price ``symbol`` is valued at."""
         return self._marks.get(symbol)
 
+    def valuation_price(self, symbol: Symbol) -> Decimal:
+        """The price positions in ``symbol`` are valued at now."""
+        return self._mark_of(symbol)
+
     def realized_pnl(self) -> Decimal:
         """Realized PnL of every position, fees excluded."""
         return sum((p.realized_pnl.amount for p in self._positions.values()), _ZERO)

@@ -59,7 +59,9 @@ class BalanceCheck:
         instruments: dict[Symbol, Instrument],
         portfolio: Portfolio,
         open_orders: Callable[[], Iterable[Order]],
+        leverage: Decimal = Decimal(1),
     ) -> None:
+        self._leverage = leverage
         self._instruments = instruments
         self._portfolio = portfolio
         self._open_orders = open_orders
@@ -105,19 +107,46 @@ class BalanceCheck:
     def _margin(
         self, order: Order, instrument: Instrument, price: Decimal | None, notional: Decimal | None
     ) -> str:
+        """Margin for the exposure the order adds once the pending orders have filled."""
         portfolio = self._portfolio
-        if notional is None:
-            if price is None:
-                return ""
-            notional = EXACT.multiply(
-                EXACT.multiply(order.quantity, price), instrument.contract_size
-            )
-        leverage = max(instrument.max_leverage, Decimal(1))
-        need = notional / leverage + instrument.fee(notional, maker=False)
-        free = portfolio.equity() - portfolio.gross_exposure() / leverage
+        pending = self._pending_qty()
+        before = portfolio.position(order.symbol).signed_qty + pending.get(order.symbol, _ZERO)
+        after = before + order.side.sign * order.quantity
+        added = abs(after) - abs(before)
+        if added <= 0:
+            return ""
+        leverage = self._leverage
+        if notional is not None:  # a value order: the value includes the fee
+            exposure = notional / (1 + instrument.taker_fee)
+            need = exposure / leverage + (notional - exposure)
+        elif price is not None:
+            value = added * price * instrument.contract_size
+            need = value / leverage + instrument.fee(EXACT.multiply(value, Decimal(1)), maker=False)
+        else:
+            return ""
+        used = self._projected_margin(pending, leverage, order.symbol, before)
+        free = portfolio.equity() - used
         if need > free:
             return f"insufficient margin: order needs {need:.8f}, free {free:.8f}"
         return ""
+
+    def _pending_qty(self) -> dict[Symbol, Decimal]:
+        pending: dict[Symbol, Decimal] = {}
+        for o in self._open_orders():
+            pending[o.symbol] = pending.get(o.symbol, _ZERO) + o.side.sign * o.leaves_qty
+        return pending
+
+    def _projected_margin(
+        self, pending: dict[Symbol, Decimal], leverage: Decimal, symbol: Symbol, qty: Decimal
+    ) -> Decimal:
+        portfolio = self._portfolio
+        used = _ZERO
+        for other, position in portfolio.positions().items():
+            if other != symbol:
+                held = position.signed_qty + pending.get(other, _ZERO)
+                used += abs(held) * portfolio.valuation_price(other) / leverage
+        mark = portfolio.valuation_price(symbol) if qty else _ZERO
+        return used + abs(qty) * mark / leverage
 
 
 def _cost(qty: Decimal, price: Decimal | None, instrument: Instrument) -> Decimal:
