@@ -6,6 +6,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tradeforge.backtest.engine import EngineRun
@@ -138,11 +139,14 @@ class BacktestResult:
         trades = self.trades
         if not len(trades):
             return 0.0
-        index = self.equity.index
-        held = pd.Series(False, index=index)
-        for entry, exit_ in zip(trades["entry_time"], trades["exit_time"], strict=True):
-            held |= (index > entry) & ((index <= exit_) if pd.notna(exit_) else True)
-        return float(held.mean())
+        times = pd.DatetimeIndex(self.equity.index).asi8
+        entries = pd.DatetimeIndex(trades["entry_time"]).asi8
+        exits = pd.DatetimeIndex(trades["exit_time"].fillna(pd.Timestamp.max.tz_localize("UTC")))
+        # bars held: entry < t <= exit, counted with a +1/-1 sweep over the sorted times
+        change = np.zeros(len(times) + 1, dtype=np.int64)
+        np.add.at(change, np.searchsorted(times, entries, side="right"), 1)
+        np.add.at(change, np.searchsorted(times, exits.asi8, side="right"), -1)
+        return float((np.cumsum(change[:-1]) > 0).mean())
 
     def accounting_gap(self) -> Decimal:
         """``final equity - (initial + realized + unrealized - fees - funding)``: zero."""

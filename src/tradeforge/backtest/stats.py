@@ -78,15 +78,15 @@ def _downside(returns: np.ndarray[Any, Any]) -> float:
 
 
 def _longest_underwater(index: pd.DatetimeIndex, drawdown: np.ndarray[Any, Any]) -> pd.Timedelta:
-    longest, start = pd.Timedelta(0), None
-    for ts, dd in zip(index, drawdown, strict=True):
-        if dd < 0 and start is None:
-            start = ts
-        elif dd >= 0 and start is not None:
-            longest, start = max(longest, ts - start), None
-    if start is not None:
-        longest = max(longest, index[-1] - start)
-    return longest
+    under = drawdown < 0
+    if not under.any():
+        return pd.Timedelta(0)
+    times = index.asi8
+    edges = np.diff(np.concatenate(([False], under, [False])).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)  # the first bar back at the peak, or one past the end
+    back = times[np.minimum(ends, len(times) - 1)]
+    return pd.Timedelta(int((back - times[starts]).max()), unit="ns")
 
 
 def _trade_stats(trades: pd.DataFrame) -> dict[str, Any]:

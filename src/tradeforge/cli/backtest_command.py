@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -95,20 +94,10 @@ def _read(
         catalog = ParquetCatalog(root)
         if any(i.venue == venue and i.symbol == symbol and i.timeframe == timeframe
                for i in catalog.list()):  # fmt: skip
-            return catalog.read_bars(venue, symbol, timeframe, _time(start), _time(end)), label
+            return catalog.read_bars(venue, symbol, timeframe, start, end), label
     raise DataError(
         f"no {venue} {symbol} {timeframe} bars in {catalog_path} or in the bundled samples"
     )
-
-
-def _time(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise DataError(f"bad date {text!r}: use ISO format, e.g. 2021-03-01") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_params(items: list[str]) -> dict[str, str]:

@@ -368,16 +368,8 @@ class Strategy:
         if not held:
             return None
         side = OrderSide.SELL if held > 0 else OrderSide.BUY
-        order = Order(
-            self.ctx.ids.generate(),
-            sym,
-            side,
-            OrderType.MARKET,
-            abs(held),
-            ts_init=self.ctx.clock.timestamp_ns(),
-            reduce_only=True,
-            strategy_id=self.strategy_id,
-            tags=(tag,) if tag else (),
+        order = self._new_order(
+            sym, side, OrderType.MARKET, abs(held), reduce_only=True, tags=(tag,) if tag else ()
         )
         return self.ctx.execution.submit(order)
 
@@ -396,16 +388,7 @@ class Strategy:
         if not qty:
             return None
         side = OrderSide.BUY if delta > 0 else OrderSide.SELL
-        order = Order(
-            self.ctx.ids.generate(),
-            sym,
-            side,
-            OrderType.MARKET,
-            qty,
-            ts_init=self.ctx.clock.timestamp_ns(),
-            strategy_id=self.strategy_id,
-        )
-        return self.ctx.execution.submit(order)
+        return self.ctx.execution.submit(self._new_order(sym, side, OrderType.MARKET, qty))
 
     def oco(self, *orders: Order) -> OrderList:
         """Send orders built with :meth:`order` as one-cancels-the-other."""
@@ -430,17 +413,15 @@ class Strategy:
             return None
         offset = Decimal(repr(distance if distance is not None else bps))
         kind = TrailingOffsetType.PRICE if distance is not None else TrailingOffsetType.BASIS_POINTS
-        order = Order(
-            self.ctx.ids.generate(),
+        side = OrderSide.SELL if held > 0 else OrderSide.BUY
+        order = self._new_order(
             sym,
-            OrderSide.SELL if held > 0 else OrderSide.BUY,
+            side,
             OrderType.TRAILING_STOP_MARKET,
             abs(held),
-            ts_init=self.ctx.clock.timestamp_ns(),
             trailing_offset=offset,
             trailing_offset_type=kind,
             reduce_only=True,
-            strategy_id=self.strategy_id,
         )
         return self.ctx.execution.submit(order)
 
@@ -460,6 +441,21 @@ class Strategy:
         self.ctx.clock.set_timer(f"{self.strategy_id}:{name}", nanos, self.on_timer)
 
     # -- internals --------------------------------------------------------------------------
+
+    def _new_order(
+        self, symbol: Symbol, side: OrderSide, kind: OrderType, quantity: Decimal, **options: Any
+    ) -> Order:
+        """An order of this strategy with the next client order id, stamped now."""
+        return Order(
+            self.ctx.ids.generate(),
+            symbol,
+            side,
+            kind,
+            quantity,
+            ts_init=self.ctx.clock.timestamp_ns(),
+            strategy_id=self.strategy_id,
+            **options,
+        )
 
     def _sym(self, symbol: Symbol | str | None) -> Symbol:
         if symbol is None:
