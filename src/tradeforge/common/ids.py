@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from tradeforge.common.clock import NANOS_PER_SECOND, Clock
 
 MAX_CLIENT_ORDER_ID = 36
+LIQUIDATION_ID_PREFIX = "autoclose-"
+"""Client order ids of a venue's own liquidation orders start with it (as on Binance)."""
 _ALLOWED = re.compile(r"^[.A-Za-z0-9:/_-]+$")
 
 
@@ -41,12 +43,17 @@ class ClientOrderIdGenerator:
         self.strategy_tag = strategy_tag
         self._clock = clock
         self.count = start_count
+        self._second = -1
+        self._prefix = ""
 
     def generate(self) -> str:
         """The next id, e.g. ``O-210519133712-sma-8``."""
         self.count += 1
-        moment = datetime.fromtimestamp(self._clock.timestamp_ns() // NANOS_PER_SECOND, tz=UTC)
-        client_order_id = f"O-{moment:%y%m%d%H%M%S}-{self.strategy_tag}-{self.count}"
+        second = self._clock.timestamp_ns() // NANOS_PER_SECOND
+        if second != self._second:  # one formatting per second of clock time
+            moment = datetime.fromtimestamp(second, tz=UTC)
+            self._second, self._prefix = second, f"O-{moment:%y%m%d%H%M%S}-{self.strategy_tag}-"
+        client_order_id = f"{self._prefix}{self.count}"
         if len(client_order_id) > MAX_CLIENT_ORDER_ID:
             raise IdError(f"client order id {client_order_id!r} exceeds 36 characters")
         return client_order_id

@@ -10,7 +10,7 @@ cost basis) subtract it from an exact total, so the rounding never creates or lo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, Inexact
 
 from tradeforge.model.enums import LiquiditySide, OrderSide
 from tradeforge.model.events import OrderFilled
@@ -18,6 +18,8 @@ from tradeforge.model.symbol import Symbol
 from tradeforge.model.values import EXACT, Money, NumberError, Price, Quantity
 
 DIVISION_PLACES = 18
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
 
 
 def divide(numerator: Decimal, denominator: Decimal, places: int = DIVISION_PLACES) -> Decimal:
@@ -47,11 +49,34 @@ def divide(numerator: Decimal, denominator: Decimal, places: int = DIVISION_PLAC
     >>> divide(Decimal(2), Decimal(3))
     Decimal('0.666666666666666667')
     """
+    if denominator:  # the common case: a quotient exact within 40 digits, no rounding
+        try:
+            quotient = EXACT.divide(numerator, denominator)
+        except Inexact:
+            pass
+        else:
+            return _without_trailing_zeros(quotient, places)
     n_num, n_den = numerator.as_integer_ratio()
     d_num, d_den = denominator.as_integer_ratio()
     if not d_num:
         raise NumberError(f"cannot divide {numerator} by zero")
     return _rational(n_num * d_den, n_den * d_num, places)
+
+
+def _without_trailing_zeros(quotient: Decimal, places: int) -> Decimal:
+    """An exact quotient as :func:`_rational` writes it (no zeros after the point), or
+    rounded like it when it has more than ``places`` decimals."""
+    if not quotient:
+        return _ZERO
+    exponent = quotient.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if exponent < -places:
+        n_num, n_den = quotient.as_integer_ratio()
+        return _rational(n_num, n_den, places)
+    if exponent >= 0:
+        return quotient.quantize(_ONE, context=EXACT) if exponent else quotient
+    reduced = quotient.normalize(EXACT)
+    return reduced if reduced.as_tuple().exponent <= 0 else quotient.quantize(_ONE, context=EXACT)
 
 
 def prorate(

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
 from enum import Enum
 from typing import Any, Protocol, overload
 
@@ -312,7 +321,10 @@ class Instrument:
             When ``side`` is not ``"buy"``, ``"sell"`` or ``None``.
         """
         value = to_decimal(price, "price")
-        return Price(round_to_increment(value, self.price_tick, _passive_rounding(side)))
+        tick = self.price_tick
+        if _is_power_of_ten(tick):  # the common tick: rounding is a quantize
+            return Price(value.quantize(tick, _passive_rounding(side), _ROUNDING))
+        return Price(round_to_increment(value, tick, _passive_rounding(side)))
 
     def round_quantity(self, quantity: object) -> Quantity:
         """Truncate a quantity to the step, as venues do: it is never rounded up.
@@ -374,6 +386,8 @@ class Instrument:
         :meth:`round_quantity`.
         """
         value, amount = to_decimal(price, "price"), to_decimal(quantity, "quantity")
+        if self._passes(value, amount):
+            return []
         checks = [
             self._check_tick(value),
             self._check_step(amount),
@@ -382,6 +396,17 @@ class Instrument:
             self._check_min_notional(value, amount),
         ]
         return [check for check in checks if check is not None]
+
+    def _passes(self, price: Decimal, quantity: Decimal) -> bool:
+        """Every filter at once, for the common case of an order that breaks none."""
+        return (
+            quantity > 0
+            and quantity >= self.min_quantity
+            and (self.max_quantity is None or quantity <= self.max_quantity)
+            and price % self.price_tick == 0
+            and quantity % self.quantity_step == 0
+            and self.min_notional == 0
+        )
 
     def _check_tick(self, price: Decimal) -> OrderCheck | None:
         if price % self.price_tick == 0:
@@ -504,11 +529,31 @@ class Instrument:
         )
 
 
+_POWERS_OF_TEN: dict[Decimal, bool] = {}
+_ROUNDING_OF_SIDE: dict[object, str] = {}
+# rounds without trapping Inexact (rounding to the tick is the point), exact otherwise
+_ROUNDING = Context(prec=40, traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
 def _broken(which: OrderFilter, value: Decimal, limit: Decimal, text: str) -> OrderCheck:
     return OrderCheck(which, value, limit, f"{text} ({which.binance_filter})")
 
 
+def _is_power_of_ten(tick: Decimal) -> bool:
+    known = _POWERS_OF_TEN.get(tick)
+    if known is None:
+        known = _POWERS_OF_TEN[tick] = tick.as_tuple().digits == (1,) and tick > 0
+    return known
+
+
 def _passive_rounding(side: _SideEnum | str | None) -> str:
+    mode = _ROUNDING_OF_SIDE.get(side)
+    if mode is None:
+        mode = _ROUNDING_OF_SIDE[side] = _rounding_of_side(side)
+    return mode
+
+
+def _rounding_of_side(side: _SideEnum | str | None) -> str:
     if side is None:
         return ROUND_HALF_EVEN
     text = str(getattr(side, "value", side)).lower()

@@ -26,6 +26,12 @@ EXACT = Context(prec=40, traps=[InvalidOperation, DivisionByZero, Overflow, Inex
 DecimalLike = Decimal | int | str | float
 
 
+_new_decimal = Decimal.__new__
+_CURRENCIES: set[str] = set()  # codes that passed Money's check once
+_MAX_KNOWN_CURRENCIES = 10_000
+_DECIMAL_TYPES: set[type] = {Decimal}  # exact types taken as they are (Price, Quantity added)
+
+
 class NumberError(ValueError):
     """A price, quantity or amount that is not a finite number, or is out of range."""
 
@@ -45,6 +51,10 @@ def to_decimal(value: object, what: str = "value") -> Decimal:
     NumberError
         When the value is not a number, or is NaN or infinite; the message names ``what``.
     """
+    if type(value) in _DECIMAL_TYPES:  # the hot path: already exact
+        if value.is_finite():  # type: ignore[attr-defined]
+            return value  # type: ignore[return-value]
+        raise NumberError(f"{what} must be finite, got {value!r}")
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -71,7 +81,9 @@ class Price(Decimal):
     __slots__ = ()
 
     def __new__(cls, value: object = "0") -> Self:
-        return super().__new__(cls, to_decimal(value, "price"))
+        if type(value) in _DECIMAL_TYPES and value.is_finite():  # type: ignore[attr-defined]
+            return _new_decimal(cls, value)
+        return _new_decimal(cls, to_decimal(value, "price"))
 
     def __repr__(self) -> str:
         return f"Price('{self}')"
@@ -83,13 +95,18 @@ class Quantity(Decimal):
     __slots__ = ()
 
     def __new__(cls, value: object = "0") -> Self:
+        if type(value) in _DECIMAL_TYPES and value.is_finite() and value >= 0:  # type: ignore[attr-defined,operator]
+            return _new_decimal(cls, value)
         number = to_decimal(value, "quantity")
         if number < 0:
             raise NumberError(f"quantity must not be negative, got {value!r}")
-        return super().__new__(cls, number)
+        return _new_decimal(cls, number)
 
     def __repr__(self) -> str:
         return f"Quantity('{self}')"
+
+
+_DECIMAL_TYPES.update((Price, Quantity))
 
 
 def round_to_increment(
@@ -136,10 +153,16 @@ class Money:
     currency: str
 
     def __init__(self, amount: object, currency: str) -> None:
+        if currency in _CURRENCIES and type(amount) in _DECIMAL_TYPES and amount.is_finite():  # type: ignore[attr-defined]
+            object.__setattr__(self, "amount", amount)  # the hot path: checked before
+            object.__setattr__(self, "currency", currency)
+            return
         if not isinstance(currency, str) or not currency.isalnum() or not currency.isupper():
             raise NumberError(f"currency must be an upper-case code like 'USDT', got {currency!r}")
         object.__setattr__(self, "amount", to_decimal(amount, f"{currency} amount"))
         object.__setattr__(self, "currency", currency)
+        if len(_CURRENCIES) < _MAX_KNOWN_CURRENCIES:
+            _CURRENCIES.add(currency)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Money is immutable")

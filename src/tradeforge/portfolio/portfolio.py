@@ -84,6 +84,7 @@ class Portfolio:
         self._marks: dict[Symbol, Decimal] = {}
         self._fees = _ZERO
         self._funding = _ZERO
+        self._tradable: set[Symbol] = set()
         self._realized_closed = _ZERO
         self.ledger: list[LedgerEntry] = []
         self.trades: list[TradeRecord] = []
@@ -217,6 +218,8 @@ class Portfolio:
         return position
 
     def _check_tradable(self, symbol: Symbol) -> None:
+        if symbol in self._tradable:
+            return
         instrument = self._instruments.get(symbol)
         if instrument is None:
             raise PortfolioError(f"no instrument {symbol} in this portfolio")
@@ -226,6 +229,7 @@ class Portfolio:
                 f"{symbol} settles in {quote}; this portfolio accounts in {self.currency} "
                 f"(linear instruments quoted in {self.currency} only)"
             )
+        self._tradable.add(symbol)
 
     def _mark_of(self, symbol: Symbol) -> Decimal:
         if self.price_source is not None:
