@@ -117,16 +117,7 @@ def test_stop_loss_in_the_entry_bar(native: bool) -> None:
     assert result.final_equity == 995
 
 
-NATIVE_HELD_OPEN = pytest.mark.xfail(
-    strict=True,
-    reason="execution/engine.py submit_list: with native contingency the held exits are "
-    "marked SUBMITTED and listed by open_orders() before the entry fills (emulated: not)",
-)
-
-
-@pytest.mark.parametrize(
-    "native", [pytest.param(True, marks=NATIVE_HELD_OPEN), False], ids=["native", "emulated"]
-)
+@NATIVE
 def test_exits_wait_for_the_entry(native: bool) -> None:
     data = bars(QUIET, QUIET, QUIET)
     result = run(data, {1: lambda s: s.buy(1, limit=90, sl=85, tp=95)}, native_contingency=native)

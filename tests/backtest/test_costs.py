@@ -105,11 +105,6 @@ def test_max_volume_share_rounds_the_cap_down_to_the_step() -> None:
     assert [f.last_qty for f in fills(result)] == [D("0.35"), D("0.35")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="portfolio.py _open: a trade's entry_price is its first fill's price (102), not "
-    "the average entry of the fills that built it (103.6)",
-)
 def test_trade_entry_price_of_a_position_built_by_partial_fills() -> None:
     result = run(DATA, {0: lambda s: s.buy(5)}, max_volume_share=0.25)
     [trade] = result.portfolio.trades

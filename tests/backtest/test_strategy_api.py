@@ -56,16 +56,7 @@ def test_a_custom_strategy_id_is_named() -> None:
         Backtest(DATA, Named).run()
 
 
-NESTED = pytest.mark.xfail(
-    strict=True,
-    reason="engine.py _replay_single wraps a StrategyError raised by a hook called from inside "
-    "on_bar (on_order_event on submission) again, as an on_bar error",
-)
-
-
-@pytest.mark.parametrize(
-    "hook", ["on_start", "on_stop", pytest.param("on_order_event", marks=NESTED)]
-)
+@pytest.mark.parametrize("hook", ["on_start", "on_stop", "on_order_event"])
 def test_other_hooks_are_named(hook: str) -> None:
     def fail(self: Strategy, *args: Any) -> None:
         raise RuntimeError(f"broken {hook}")

@@ -350,12 +350,6 @@ def test_cancel_all_cancels_this_strategys_orders() -> None:
     assert result.run.exchange.working_orders() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="execution/engine.py _submit_trailing: the engine's trailing order keeps "
-    "stop_price None (only the venue's stop order has the initial stop), so the first bar "
-    "may loosen the stop: initial 98, a bar with high 99.5 moves it to 97.5",
-)
 def test_trailing_stop_is_never_loosened_below_its_initial_stop(venue: FakeVenue) -> None:
     engine, _, _ = _engine(venue)
     trail = Order.trailing_stop_market(

@@ -119,7 +119,7 @@ def test_flip_realizes_the_closed_part_and_opens_the_rest_at_the_fill_price() ->
     assert flipped.last_realized_pnl == usdt("10")
     assert (flipped.side, flipped.signed_qty, flipped.avg_px_open) == (PositionSide.SHORT, -2, 110)
     assert flipped.ts_opened == 2 and flipped.peak_qty == 2
-    assert flipped.avg_px_close is None
+    assert flipped.avg_px_close == 110  # the exit of the closed round trip
     closed = position.apply(fill(BUY, "2", "100", ts=3))
     assert isinstance(closed, PositionClosed)
     assert closed.last_realized_pnl == usdt("20")

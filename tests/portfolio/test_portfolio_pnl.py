@@ -142,11 +142,6 @@ def test_margin_flip_realizes_the_short_and_opens_a_long_at_the_fill() -> None:
     assert short.fees + long_.fees == p.fees
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="portfolio.py _log_trade: on a flip the closed trade's exit_price is taken from the "
-    "event after the flip (avg_px_close of the new position: None)",
-)
 def test_margin_flip_records_the_exit_price_of_the_closed_trade() -> None:
     result = run(DOWN, {0: lambda s: s.sell(3), 1: lambda s: s.buy(5)}, account="margin")
     short, _ = result.portfolio.trades

@@ -42,7 +42,14 @@ def test_golden_figures(result: BacktestResult) -> None:
     assert first["exit_price"] == 2.4235
     assert second["symbol"] == "DOGE/USDT"
     assert second["entry_time"] == pd.Timestamp("2021-01-04 01:00", tz=UTC)
-    assert second["entry_price"] == 0.0101783
+    # entered at 0.0101783, topped up at a rebalance: the entry is the buys' average
+    buys = result.fills.query("symbol == 'DOGE/USDT' and side == 'BUY' and ts < @second.exit_time")
+    assert buys["price"].iloc[0] == 0.0101783 and len(buys) > 1
+    average = sum(
+        Decimal(repr(q)) * Decimal(repr(p))
+        for q, p in zip(buys["quantity"], buys["price"], strict=True)
+    ) / sum(Decimal(repr(q)) for q in buys["quantity"])
+    assert second["entry_price"] == float(average)
     assert second["exit_time"] == pd.Timestamp("2021-01-06 01:00", tz=UTC)
     assert second["exit_price"] == 0.0097639
     assert str(result.final_equity) == "34634.237535366396163809"

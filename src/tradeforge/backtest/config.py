@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tradeforge.backtest.perpetual import FundingRates
+
+_MARGIN_ONLY = ("funding", "maintenance_margin_rate", "liquidation_fee")
 
 
 class BacktestConfig(BaseModel):
@@ -35,9 +41,19 @@ class BacktestConfig(BaseModel):
         Order latency.
     native_contingency : bool
         The venue runs OCO and bracket lists itself (otherwise the engine emulates them).
+    funding : mapping of symbol to DataFrame or FundingRates, optional
+        Perpetual funding rates per symbol (``account="margin"`` only); frames are read with
+        :meth:`FundingRates.from_frame` (Freqtrade's ``*-funding_rate.feather`` layout).
+    maintenance_margin_rate : Decimal or None
+        Maintenance margin rate of margin-account positions (default 0.005, Binance's first
+        tier); a position is liquidated at the price where the account's margin balance falls
+        to it. ``None`` disables liquidation. ``account="margin"`` only.
+    liquidation_fee : Decimal
+        Fee rate charged on the notional of a liquidation (default 0). ``account="margin"``
+        only.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     cash: Decimal = Field(default=Decimal(10_000), gt=0)
     currency: str | None = None
@@ -50,9 +66,52 @@ class BacktestConfig(BaseModel):
     max_volume_share: float | None = Field(default=None, gt=0, le=1)
     latency_ms: float = Field(default=0.0, ge=0)
     native_contingency: bool = True
+    funding: dict[str, FundingRates] | None = None
+    maintenance_margin_rate: Decimal | None = Field(default=Decimal("0.005"), ge=0, lt=1)
+    liquidation_fee: Decimal = Field(default=Decimal(0), ge=0, lt=1)
 
-    @field_validator("cash", "leverage", "commission", mode="before")
+    @field_validator(
+        "cash", "leverage", "commission", "maintenance_margin_rate", "liquidation_fee",
+        mode="before",
+    )  # fmt: skip
     @classmethod
     def _exact(cls, value: object) -> object:
         """Floats become decimals through their shortest text (0.1 stays 0.1)."""
         return Decimal(repr(value)) if isinstance(value, float) else value
+
+    @field_validator("funding", mode="before")
+    @classmethod
+    def _funding_rates(cls, value: object) -> object:
+        """Symbol to :class:`FundingRates`; DataFrames are read with ``from_frame``."""
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise ValueError(  # pydantic reports a ValueError as the field's error
+                f"funding must map a symbol to funding rates, got {type(value).__name__}"
+            )
+        rates: dict[str, FundingRates] = {}
+        for key, item in value.items():
+            if isinstance(item, pd.DataFrame):
+                item = FundingRates.from_frame(item)  # noqa: PLW2901
+            elif not isinstance(item, FundingRates):
+                raise ValueError(
+                    f"funding for {key}: a DataFrame or FundingRates, got {type(item).__name__}"
+                )
+            rates[str(key)] = item
+        return rates
+
+    @model_validator(mode="after")
+    def _margin_only(self) -> Self:
+        """Funding and liquidation settings describe perpetuals: a margin account's."""
+        if self.account != "margin":
+            given = [
+                name
+                for name in _MARGIN_ONLY
+                if name in self.model_fields_set and (name != "funding" or self.funding)
+            ]
+            if given:
+                raise ValueError(
+                    f"{', '.join(given)}: perpetual-futures settings need account='margin' "
+                    f"(got account={self.account!r})"
+                )
+        return self

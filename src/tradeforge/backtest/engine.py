@@ -28,6 +28,7 @@ from typing import Any
 from tradeforge.backtest.config import BacktestConfig
 from tradeforge.backtest.exchange import SimulatedExchange
 from tradeforge.backtest.models import FixedBpsSlippage, LatencyModel, VolumeParticipation
+from tradeforge.backtest.perpetual import MaintenanceMargin
 from tradeforge.backtest.venue_account import CashAccount, MarginAccount
 from tradeforge.common.clock import TestClock
 from tradeforge.common.ids import ClientOrderIdGenerator
@@ -119,7 +120,7 @@ class BacktestEngine:
         account = (
             CashAccount(balances)
             if cfg.account == "cash"
-            else MarginAccount(balances, cfg.leverage)
+            else MarginAccount(balances, cfg.leverage, maintenance=_maintenance(cfg))
         )
         exchange = SimulatedExchange(
             "sim",
@@ -132,10 +133,21 @@ class BacktestEngine:
             intrabar=cfg.intrabar,
             market_fill=cfg.market_fill,
             supports_contingency=cfg.native_contingency,
+            liquidation_fee=cfg.liquidation_fee,
         )
         for s in self.execution_series().values():
             exchange.set_price_source(s.symbol, s.lines["close"]._list, s.cursor)
+        self._set_funding(exchange)
         return exchange
+
+    def _set_funding(self, exchange: SimulatedExchange) -> None:
+        """Give the exchange the configured funding rates of each traded perpetual."""
+        for key, rates in (self.config.funding or {}).items():
+            symbol = Symbol.parse(key)
+            if symbol not in self.instruments:
+                traded = ", ".join(map(str, self.instruments))
+                raise ValueError(f"funding for {symbol}, which no series trades ({traded})")
+            exchange.set_funding(symbol, rates)
 
     def execution_series(self) -> dict[Symbol, BarSeries]:
         """Each symbol's shortest-timeframe series: the one orders are matched against."""
@@ -214,10 +226,12 @@ class BacktestEngine:
             clock.pending,
             execution.trails,
         )
+        # perpetual hook: a margin account's open positions need every bar (liquidation, funding)
+        watch = exchange.position_watch
         clock.follow(ts_close, cursor)
         try:
             for i in range(len(ts_open)):
-                if exchange.has_working_orders:
+                if exchange.has_working_orders or (watch is not None and watch.has_positions):
                     exchange.process_bar(
                         symbol,
                         int(ts_open[i]),
@@ -236,6 +250,8 @@ class BacktestEngine:
                 if i >= warm:
                     try:
                         on_bar(view)
+                    except StrategyError:  # a hook called from on_bar failed: named already
+                        raise
                     except Exception as exc:
                         raise self._strategy_error(strategy, "on_bar", exc) from exc
         finally:
@@ -249,9 +265,12 @@ class BacktestEngine:
         executing = {id(s) for s in self.execution_series().values()}
         feeds = [self._feed(s, id(s) in executing) for s in self.series]
         exchange, clock, execution = self.exchange, self.clock, self.execution
+        watch = exchange.position_watch  # perpetual hook: positions need every bar
         for k, i in zip(which, rows, strict=True):
             series, views, matches = feeds[k]
-            if matches and exchange.has_working_orders:
+            if matches and (
+                exchange.has_working_orders or (watch is not None and watch.has_positions)
+            ):
                 clock.set_time(int(series.ts_open[i]))
                 exchange.process_bar(
                     series.symbol, int(series.ts_open[i]), int(series.ts_close[i]), *series.row(i)
@@ -324,6 +343,11 @@ def _ignore_position(event: PositionEvent) -> None:
 def _tag(strategy_id: str) -> str:
     tag = "".join(ch for ch in strategy_id if ch.isalnum())[:8]
     return tag or "S"
+
+
+def _maintenance(config: BacktestConfig) -> MaintenanceMargin | None:
+    rate = config.maintenance_margin_rate
+    return None if rate is None else MaintenanceMargin(rate)
 
 
 def _with_commission(instrument: Instrument, commission: Decimal | None) -> Instrument:

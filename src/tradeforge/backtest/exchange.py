@@ -19,10 +19,17 @@ children; a bracket is an OTO whose children are OCO) are native when ``supports
 is true, so a stop loss placed by a bracket can trade inside the bar its entry filled in.
 Every change is reported through the handler given to :meth:`connect` as the same order events
 a real venue client produces.
+
+Perpetual futures (margin accounts): funding rates set with :meth:`set_funding` are settled at
+each funding time (:class:`~tradeforge.model.events.FundingPaid`), and a position whose bar
+reaches its liquidation price is closed by the venue (a ``autoclose-<n>`` market order); see
+:mod:`tradeforge.backtest.perpetual` and the "Perpetual futures" section of
+``docs/backtesting.md``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
@@ -33,19 +40,22 @@ from numpy.typing import NDArray
 
 from tradeforge.backtest.matching import NEVER, bar_path, first_touch, price_at
 from tradeforge.backtest.models import LatencyModel, NoSlippage, SlippageModel, VolumeParticipation
+from tradeforge.backtest.perpetual import FundingRates
 from tradeforge.backtest.resting import RestingOrder
 from tradeforge.backtest.venue_account import CashAccount, MarginAccount
 from tradeforge.common.clock import Clock
+from tradeforge.common.ids import LIQUIDATION_ID_PREFIX
 from tradeforge.data.lines import Cursor
-from tradeforge.model.enums import ContingencyType, LiquiditySide, OrderType
+from tradeforge.model.enums import ContingencyType, LiquiditySide, OrderSide, OrderType
 from tradeforge.model.events import (
+    FundingPaid,
     OrderAccepted,
     OrderCanceled,
-    OrderEvent,
     OrderFilled,
     OrderInitialized,
     OrderRejected,
     OrderUpdated,
+    VenueEvent,
 )
 from tradeforge.model.instrument import Instrument
 from tradeforge.model.order_list import OrderList
@@ -55,10 +65,13 @@ from tradeforge.model.values import EXACT, Price, Quantity, truncate_to_step
 
 Intrabar = Literal["adverse", "favorable", "high_first", "low_first", "nearest"]
 MarketFill = Literal["next_open", "close"]
-EventHandler = Callable[[OrderEvent], None]
+EventHandler = Callable[[VenueEvent], None]
 
 _NOT_RESTING = {OrderType.MARKET}
 _ONE = Decimal(1)
+_NO_FUNDING = 2**63 - 1  # a time after every bar: nothing due
+# (trade seq, funding seq, liquidation price as float, exact, long) of a position
+_LiquidationLevel = tuple[int, int, float, Decimal | None, bool]
 
 
 class SimulatedExchange:
@@ -87,6 +100,8 @@ class SimulatedExchange:
     supports_contingency : bool
         Native OCO and OTO lists; when false, :meth:`submit_order_list` refuses and the
         execution engine emulates them.
+    liquidation_fee : Decimal
+        Fee rate on the notional of a liquidation (margin accounts; default 0).
     """
 
     def __init__(
@@ -102,6 +117,7 @@ class SimulatedExchange:
         intrabar: Intrabar = "adverse",
         market_fill: MarketFill = "next_open",
         supports_contingency: bool = True,
+        liquidation_fee: Decimal = Decimal(0),
     ) -> None:
         self.venue = venue
         self.instruments: dict[Symbol, Instrument] = {i.symbol: i for i in instruments}
@@ -123,6 +139,17 @@ class SimulatedExchange:
         self._trade_seq = 0
         self.has_working_orders = False
         self._price_sources: dict[Symbol, tuple[list[float], Cursor]] = {}
+        # perpetual futures: funding schedule, liquidation (see set_funding, _check_liquidation)
+        self.liquidation_fee = liquidation_fee
+        self._funding: dict[Symbol, FundingRates] = {}
+        self._funding_next: dict[Symbol, int] = {}  # index of the next unsettled funding time
+        self._next_funding_ns = _NO_FUNDING  # earliest unsettled funding time of any symbol
+        self._funding_seq = 0
+        self._liquidation_seq = 0
+        self._liq_cache: dict[Symbol, _LiquidationLevel] = {}
+        if isinstance(account, MarginAccount):
+            for symbol, instrument in self.instruments.items():
+                account.contract_sizes.setdefault(symbol, instrument.contract_size)
 
     def connect(self, handler: EventHandler) -> None:
         """Send every order event to ``handler`` (the execution engine)."""
@@ -284,12 +311,22 @@ class SimulatedExchange:
 
         ``path`` replaces the assumed open-extreme-extreme-close path (lower-timeframe bars).
         """
+        # perpetual hook: one comparison per bar when no funding is due; funding times before
+        # this bar are settled on the position held before its trades
+        funding_due = ts_close >= self._next_funding_ns
+        if funding_due:
+            self._settle_funding(symbol, ts_open, None)
         working = self._working.get(symbol)
         if working:
             self._match(symbol, working, ts_open, ts_close, (o, h, low, c, volume), path)
         self._last[symbol] = c
         if isinstance(self.account, MarginAccount):
             self.account.mark(symbol, Decimal(repr(c)))
+            # perpetual hook: liquidation at the maintenance-margin price
+            if self.account.maintenance is not None:
+                self._check_liquidation(symbol, ts_open, ts_close, (o, h, low, c))
+        if funding_due:  # perpetual hook: funding due by the close, on the position held then
+            self._settle_funding(symbol, ts_close, c)
 
     def _match(  # noqa: PLR0917 - internal, called once per bar with orders
         self,
@@ -505,8 +542,177 @@ class SimulatedExchange:
             return self.account.positions.get(symbol, (Decimal(0), Decimal(0)))[0]
         return self.account.total(symbol.base)
 
-    def _emit(self, event: OrderEvent) -> None:
+    def _emit(self, event: VenueEvent) -> None:
         self._handler(event)
+
+    # -- perpetual futures ------------------------------------------------------------------
+
+    def set_funding(self, symbol: Symbol, rates: FundingRates) -> None:
+        """Settle ``rates`` on the position in ``symbol`` at each funding time.
+
+        At every funding time ``T`` up to a bar's close, a position of ``q`` contracts pays
+        ``q × contract size × mark(T) × rate(T)`` (received when negative) and the venue emits
+        :class:`~tradeforge.model.events.FundingPaid`. ``mark(T)`` is the rates' mark price,
+        or else the close of the bar closing at ``T``. Times before the first bar the
+        exchange sees are skipped when a position opens later; a flat position pays nothing.
+
+        Raises
+        ------
+        ValueError
+            When the account is not a margin account or ``symbol`` is not listed.
+        """
+        if not isinstance(self.account, MarginAccount):
+            raise ValueError(
+                f"funding needs a margin account (perpetual futures); {self.venue} has a "
+                f"{self.account.kind} account"
+            )
+        if symbol not in self.instruments:
+            raise ValueError(f"funding for {symbol}, which {self.venue} does not list")
+        self._funding[symbol] = rates
+        self._funding_next[symbol] = 0
+        self._next_funding_ns = self._earliest_funding()
+
+    @property
+    def position_watch(self) -> MarginAccount | None:
+        """The margin account when its open positions need every bar (a liquidation check or
+        funding), else None: a replay loop calls :meth:`process_bar` while
+        ``position_watch.has_positions`` even without working orders."""
+        account = self.account
+        if isinstance(account, MarginAccount) and (
+            account.maintenance is not None or self._funding
+        ):
+            return account
+        return None
+
+    def _earliest_funding(self) -> int:
+        earliest = _NO_FUNDING
+        for symbol, rates in self._funding.items():
+            k = self._funding_next[symbol]
+            if k < len(rates):
+                earliest = min(earliest, int(rates.ts[k]))
+        return earliest
+
+    def _settle_funding(self, symbol: Symbol, until_ns: int, close: float | None) -> None:
+        """Settle ``symbol``'s funding times up to ``until_ns``, marked at the rates' marks or
+        ``close`` (the last price when None: the close of the bar before)."""
+        rates = self._funding.get(symbol)
+        if rates is not None:
+            k, times = self._funding_next[symbol], rates.ts
+            while k < len(times) and times[k] <= until_ns:
+                self._pay_funding(symbol, rates, k, close)
+                k += 1
+            self._funding_next[symbol] = k
+        self._next_funding_ns = self._earliest_funding()
+
+    def _pay_funding(
+        self, symbol: Symbol, rates: FundingRates, k: int, close: float | None
+    ) -> None:
+        assert isinstance(self.account, MarginAccount)
+        held = self.account.positions.get(symbol, (Decimal(0), Decimal(0)))[0]
+        if not held:
+            return
+        mark = rates.mark(k)
+        if mark is None:
+            price = close if close is not None else self.last_price(symbol)
+            if price is None:
+                return  # no price before the first bar: no position could be held
+            mark = Decimal(repr(price))
+        rate = rates.rate(k)
+        size = EXACT.multiply(held, self.instruments[symbol].contract_size)
+        amount = EXACT.multiply(EXACT.multiply(size, mark), rate)
+        self.account.pay(symbol.settle or symbol.quote, amount)
+        self._funding_seq += 1
+        self._emit(
+            FundingPaid(
+                ts=int(rates.ts[k]),
+                symbol=symbol,
+                rate=rate,
+                mark_price=mark,
+                position_qty=held,
+                amount=amount,
+            )
+        )
+
+    def _check_liquidation(
+        self, symbol: Symbol, ts_open: int, ts_close: int, ohlc: tuple[float, float, float, float]
+    ) -> None:
+        """Close the position in ``symbol`` when the bar reaches its liquidation price.
+
+        The bar's orders have traded first (a stop loss above the liquidation price protects
+        the position); the position left is checked against the bar's low (long) or high
+        (short): the venue cancels the symbol's working orders and sells (buys) the whole
+        position at the liquidation price rounded to the tick in the position's favour, or
+        at the open when the bar opens beyond it.
+        """
+        o, h, low, c = ohlc
+        cached = self._liq_cache.get(symbol)
+        if cached is None or cached[0] != self._trade_seq or cached[1] != self._funding_seq:
+            cached = self._liquidation_level(symbol)
+        level, exact, long = cached[2], cached[3], cached[4]
+        if (low > level) if long else (h < level):  # the float test settles almost every bar
+            return
+        if exact is None or (
+            Decimal(repr(low)) > exact if long else Decimal(repr(h)) < exact
+        ):  # exact test
+            return
+        instrument = self.instruments[symbol]
+        gapped = Decimal(repr(o)) <= exact if long else Decimal(repr(o)) >= exact
+        if gapped:
+            price, ts = instrument.round_price(repr(o)), ts_open
+        else:
+            price = instrument.round_price(exact, "sell" if long else "buy")
+            path = bar_path(o, h, low, c, self._high_first(symbol, o, h, low))
+            pos = first_touch(path, 0.0, level, -1 if long else 1)
+            span = ts_close - ts_open
+            ts = ts_close if pos == NEVER else ts_open + int(span * pos / (len(path) - 1))
+        assert isinstance(self.account, MarginAccount)
+        self._liquidate(symbol, self.account.positions[symbol][0], price, ts)
+
+    def _liquidation_level(self, symbol: Symbol) -> _LiquidationLevel:
+        """``(trade seq, funding seq, price as float, exact price, long)`` of ``symbol``'s
+        position; a flat or unliquidatable long gets ``-inf``. Cached until the next fill or
+        funding payment while the position is the account's only one (other positions move
+        it with their marks, so then it is computed every bar)."""
+        assert isinstance(self.account, MarginAccount)
+        held = self.account.positions.get(symbol, (Decimal(0), Decimal(0)))[0]
+        exact = self.account.liquidation_price(symbol) if held else None
+        long = held >= 0
+        level = float(exact) if exact is not None else -math.inf
+        entry = (self._trade_seq, self._funding_seq, level, exact, long)
+        if sum(1 for q, _ in self.account.positions.values() if q) <= 1:
+            self._liq_cache[symbol] = entry
+        else:
+            self._liq_cache.pop(symbol, None)
+        return entry
+
+    def _liquidate(self, symbol: Symbol, held: Decimal, price: Price, ts: int) -> None:
+        """Cancel ``symbol``'s working orders, then close ``held`` at ``price`` with a
+        venue-generated market order (``autoclose-<n>``) that pays the liquidation fee."""
+        for cid in self.working_orders(symbol):
+            self.cancel_order(cid, reason="liquidation")
+        instrument = self.instruments[symbol]
+        side = -1 if held > 0 else 1
+        qty = Quantity(abs(held))
+        notional = instrument.notional(price, qty)
+        fee = notional * self.liquidation_fee
+        self.account.fill(symbol, side, qty, notional.amount, fee)
+        self._liquidation_seq += 1
+        self._order_seq += 1
+        self._trade_seq += 1
+        self._emit(
+            OrderFilled(
+                ts=ts,
+                client_order_id=f"{LIQUIDATION_ID_PREFIX}{self._liquidation_seq}",
+                symbol=symbol,
+                trade_id=str(self._trade_seq),
+                venue_order_id=str(self._order_seq),
+                order_side=OrderSide.SELL if side < 0 else OrderSide.BUY,
+                last_qty=qty,
+                last_price=price,
+                fee=fee,
+                liquidity_side=LiquiditySide.TAKER,
+            )
+        )
 
 
 def _start_pos(active_ns: int, ts_open: int, span: int, last_pos: float) -> float:
@@ -518,5 +724,5 @@ def _start_pos(active_ns: int, ts_open: int, span: int, last_pos: float) -> floa
     return last_pos * (active_ns - ts_open) / span
 
 
-def _nowhere(event: OrderEvent) -> None:
+def _nowhere(event: VenueEvent) -> None:
     raise RuntimeError(f"SimulatedExchange is not connected; lost {event!r}")

@@ -24,8 +24,9 @@ import pandas as pd
 
 from tradeforge.backtest.config import BacktestConfig
 from tradeforge.backtest.engine import BacktestEngine
+from tradeforge.backtest.perpetual import FundingRates
 from tradeforge.backtest.result import BacktestResult, VectorizedResult
-from tradeforge.backtest.vectorized import simulate_signals
+from tradeforge.backtest.vectorized import bind_strategy, simulate_signals
 from tradeforge.data.replay import BarSeries
 from tradeforge.data.resample import resample_bars
 from tradeforge.model.instrument import Instrument, InstrumentKind
@@ -55,9 +56,13 @@ class Backtest:
         Trading rules; inferred from the data when not given.
     quantity_step : Decimal
         Quantity step of inferred instruments (``1`` for whole shares).
+    funding : mapping of symbol to DataFrame or FundingRates, optional
+        Perpetual funding rates (``account="margin"``; see "Perpetual futures" in
+        ``docs/backtesting.md``), e.g. ``{"XRP/USDT:USDT": pd.read_feather(...)}``.
     **config
         Other :class:`~tradeforge.backtest.config.BacktestConfig` fields (``market_fill``,
-        ``intrabar``, ``account``, ``slippage_bps`` ...).
+        ``intrabar``, ``account``, ``leverage``, ``slippage_bps``, ``maintenance_margin_rate``,
+        ``liquidation_fee`` ...).
     """
 
     def __init__(
@@ -70,9 +75,12 @@ class Backtest:
         symbol: str = "ASSET/USD",
         instruments: list[Instrument] | None = None,
         quantity_step: Decimal | str | int = Decimal("0.00000001"),
+        funding: Mapping[str | Symbol, pd.DataFrame | FundingRates] | None = None,
         **config: Any,
     ) -> None:
         self.strategy = strategy
+        if funding is not None:
+            config["funding"] = {str(k): v for k, v in funding.items()}
         self.config = BacktestConfig(cash=cash, commission=commission, **config)
         self._frames = _as_frames(data, symbol)
         self._instruments = instruments or [
@@ -99,13 +107,12 @@ class Backtest:
         ``market_fill="close"``).
         """
         strategy = self.strategy(**params)
-        series = [_fresh(s) for s in self._frames]
-        engine = BacktestEngine(series, self._instruments, self.config)
-        engine.add_strategy(strategy)
+        series = [s.fresh() for s in self._frames]
+        # no engine unless the strategy reaches for its services (see bind_strategy)
+        instrument = bind_strategy(strategy, series, self._instruments, self.config)
         strategy.on_start()
         entries, exits = strategy.signals()
         primary = series[0]
-        instrument = engine.instruments[primary.symbol]
         run = simulate_signals(
             primary.open, primary.high, primary.low, primary.close, entries, exits,
             cash=float(self.config.cash), fee=float(instrument.taker_fee),
@@ -167,7 +174,8 @@ def _infer_instrument(series: BarSeries, step: Decimal) -> Instrument:
     return Instrument(
         symbol=series.symbol,
         venue="sim",
-        kind=InstrumentKind.SPOT,
+        # a settle currency (BTC/USDT:USDT) names a perpetual
+        kind=InstrumentKind.PERPETUAL if series.symbol.is_derivative else InstrumentKind.SPOT,
         price_tick=_tick(series),
         quantity_step=step,
     )

@@ -44,7 +44,8 @@ class BacktestResult:
 
     @cached_property
     def trades(self) -> pd.DataFrame:
-        """Round trips: entry and exit time and price, side, size, PnL, fees, duration, tags."""
+        """Round trips: entry and exit time and price, side, size, PnL, fees, duration, the
+        entry order's tags and the exit order's (``liquidation`` when the venue closed it)."""
         rows = []
         for t in self.portfolio.trades:
             cost = float(t.entry_price * t.size)
@@ -66,6 +67,7 @@ class BacktestResult:
                     "entry_order": t.entry_order,
                     "exit_order": t.exit_order,
                     "tags": ",".join(t.tags),
+                    "exit_tags": ",".join(t.exit_tags),
                 }
             )
         frame = pd.DataFrame(rows, columns=_TRADE_COLUMNS)
@@ -76,7 +78,7 @@ class BacktestResult:
 
     @cached_property
     def orders(self) -> pd.DataFrame:
-        """Every order with its final status."""
+        """Every order with its final status and tags (the venue's liquidations included)."""
         rows = [
             {
                 "client_order_id": o.client_order_id,
@@ -91,6 +93,7 @@ class BacktestResult:
                 "avg_px": float(o.avg_px) if o.avg_px is not None else float("nan"),
                 "ts_init": pd.Timestamp(o.ts_init, unit="ns", tz="UTC"),
                 "reason": getattr(o.last_event, "reason", ""),
+                "tags": ",".join(o.tags),
             }
             for o in self.run.execution.orders.values()
         ]
@@ -121,6 +124,25 @@ class BacktestResult:
         )
 
     @cached_property
+    def funding(self) -> pd.DataFrame:
+        """Every funding settlement: time, symbol, rate, mark price, position, amount paid
+        (negative: received). ``portfolio.funding`` is the exact total."""
+        rows = [
+            {
+                "ts": pd.Timestamp(e.ts, unit="ns", tz="UTC"),
+                "symbol": str(e.symbol),
+                "rate": float(e.rate),
+                "mark_price": float(e.mark_price),
+                "position_qty": float(e.position_qty),
+                "amount": float(e.amount),
+            }
+            for e in self.run.execution.funding
+        ]
+        return pd.DataFrame(
+            rows, columns=["ts", "symbol", "rate", "mark_price", "position_qty", "amount"]
+        )
+
+    @cached_property
     def stats(self) -> dict[str, Any]:
         """Summary statistics (see :mod:`tradeforge.backtest.stats`)."""
         first = self.run.series[0]
@@ -131,6 +153,7 @@ class BacktestResult:
             initial_cash=float(self.portfolio.initial_cash),
             final_equity=float(self.final_equity),
             fees=float(self.portfolio.fees),
+            funding_paid=float(self.portfolio.funding),
             buy_and_hold=hold,
             exposure=self._exposure(),
         )
@@ -140,12 +163,15 @@ class BacktestResult:
         if not len(trades):
             return 0.0
         times = pd.DatetimeIndex(self.equity.index).asi8
-        entries = pd.DatetimeIndex(trades["entry_time"]).asi8
-        exits = pd.DatetimeIndex(trades["exit_time"].fillna(pd.Timestamp.max.tz_localize("UTC")))
+        entries = pd.DatetimeIndex(trades["entry_time"]).as_unit("ns").asi8
+        # open trades never exit (NaT: the largest time; fillna with a Timestamp would warn
+        # when the column's unit is not ns)
+        closes = pd.DatetimeIndex(trades["exit_time"]).as_unit("ns")
+        exits = np.where(closes.isna(), np.iinfo(np.int64).max, closes.asi8)
         # bars held: entry < t <= exit, counted with a +1/-1 sweep over the sorted times
         change = np.zeros(len(times) + 1, dtype=np.int64)
         np.add.at(change, np.searchsorted(times, entries, side="right"), 1)
-        np.add.at(change, np.searchsorted(times, exits.asi8, side="right"), -1)
+        np.add.at(change, np.searchsorted(times, exits, side="right"), -1)
         return float((np.cumsum(change[:-1]) > 0).mean())
 
     def accounting_gap(self) -> Decimal:
@@ -181,6 +207,7 @@ _TRADE_COLUMNS = [
     "entry_order",
     "exit_order",
     "tags",
+    "exit_tags",
 ]
 
 
@@ -195,15 +222,15 @@ class VectorizedResult:
 
     @cached_property
     def trades(self) -> pd.DataFrame:
-        """Round trips with entry and exit times (fill bar open times) and prices."""
+        """Round trips with entry and exit times (fill bar open times) and prices; the exit
+        time of a trade still open is NaT."""
         frame = self.run.trades()
-        opens = pd.to_datetime(self.series.ts_open, utc=True)
-        if len(frame):
-            frame["entry_time"] = opens[frame["entry_bar"].to_numpy()]
-            exit_bars = frame["exit_bar"].to_numpy()
-            frame["exit_time"] = pd.Series(
-                [opens[b] if b >= 0 else pd.NaT for b in exit_bars], index=frame.index
-            )
+        opens = self.series.ts_open
+        exit_bars = frame["exit_bar"].to_numpy()
+        closed = exit_bars >= 0
+        frame["entry_time"] = pd.to_datetime(opens[frame["entry_bar"].to_numpy()], utc=True)
+        exit_times = pd.to_datetime(opens[np.where(closed, exit_bars, 0)], utc=True)
+        frame["exit_time"] = exit_times.where(closed)
         return frame
 
     @cached_property

@@ -25,6 +25,7 @@ def compute_stats(
     fees: float,
     buy_and_hold: float,
     exposure: float,
+    funding_paid: float = 0.0,
 ) -> dict[str, Any]:
     """The summary of one run (see the module docstring for the conventions)."""
     values = equity.to_numpy(dtype=np.float64)
@@ -54,6 +55,7 @@ def compute_stats(
         "max_drawdown_pct": 100.0 * float(drawdown.min()) if len(drawdown) else 0.0,
         "max_drawdown_duration": str(_longest_underwater(index, drawdown)),
         "fees": fees,
+        "funding_paid": funding_paid,  # perpetuals: funding paid, negative when received
     }
     stats.update(_trade_stats(trades))
     return stats

@@ -22,14 +22,22 @@ event-driven mode (the benchmark checks it on a million bars).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from tradeforge.backtest.config import BacktestConfig
+from tradeforge.backtest.engine import BacktestEngine, _with_commission
 from tradeforge.backtest.matching import NEVER, bar_path, first_touch, price_at
 from tradeforge.common.jit import njit
+from tradeforge.data.replay import BarSeries
+from tradeforge.model.instrument import Instrument
+from tradeforge.strategy.base import Strategy
+from tradeforge.strategy.context import StrategyContext
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -50,23 +58,106 @@ class SignalRun:
     position: float
 
     def trades(self) -> pd.DataFrame:
-        """Round trips (entry and exit bar time and price, size, PnL net of fees)."""
+        """Round trips: entry and exit bar and price, size, PnL and fees.
+
+        One row per buy, in order: ``entry_bar``, ``exit_bar`` (-1 while still open),
+        ``entry_price``, ``exit_price`` (NaN while open), ``size``, ``pnl`` (before fees, NaN
+        while open) and ``fees`` (of both fills).
+        """
         buys = np.flatnonzero(self.fill_side > 0)
         sells = np.flatnonzero(self.fill_side < 0)
-        rows = []
-        for k, b in enumerate(buys):
-            s = sells[k] if k < len(sells) else -1
-            qty, entry = self.fill_qty[b], self.fill_price[b]
-            exit_px = self.fill_price[s] if s >= 0 else np.nan
-            fees = self.fill_fee[b] + (self.fill_fee[s] if s >= 0 else 0.0)
-            rows.append({
-                "entry_bar": int(self.fill_bar[b]),
-                "exit_bar": int(self.fill_bar[s]) if s >= 0 else -1,
-                "entry_price": float(entry), "exit_price": float(exit_px), "size": float(qty),
-                "pnl": float(qty * (exit_px - entry)) if s >= 0 else np.nan,
-                "fees": float(fees),
-            })  # fmt: skip
-        return pd.DataFrame(rows)
+        # fills alternate buy, sell, buy ...: the k-th sell closes the k-th buy
+        exit_rows = np.full(len(buys), -1, dtype=np.int64)
+        exit_rows[: len(sells)] = sells
+        closed = exit_rows >= 0
+        row = np.where(closed, exit_rows, 0)  # any valid row where there is no exit
+        qty, entry = self.fill_qty[buys], self.fill_price[buys]
+        exit_px = np.where(closed, self.fill_price[row], np.nan)
+        return pd.DataFrame({
+            "entry_bar": self.fill_bar[buys],
+            "exit_bar": np.where(closed, self.fill_bar[row], -1),
+            "entry_price": entry, "exit_price": exit_px, "size": qty,
+            "pnl": qty * (exit_px - entry),
+            "fees": self.fill_fee[buys] + np.where(closed, self.fill_fee[row], 0.0),
+        })  # fmt: skip
+
+
+def bind_strategy(
+    strategy: Strategy,
+    series: list[BarSeries],
+    instruments: list[Instrument],
+    config: BacktestConfig,
+) -> Instrument:
+    """Attach ``strategy`` to ``series`` for a vectorized run, without building an engine.
+
+    The strategy gets the series it declares applicable at once (all that ``on_start`` and
+    :meth:`~tradeforge.strategy.base.Strategy.signals` need to compute indicators). The rest
+    of its context (clock, portfolio, execution, instruments, order ids) is the one a full
+    :class:`~tradeforge.backtest.engine.BacktestEngine` gives it, built the first time the
+    strategy reaches for any of it; most strategies never do, and skip the engine's cost.
+
+    Parameters
+    ----------
+    strategy : Strategy
+        A new strategy instance.
+    series : list of BarSeries
+        Fresh series (their own cursors); the first is the primary series.
+    instruments : list of Instrument
+        The backtest's instruments (before the configured commission).
+    config : BacktestConfig
+        The backtest's configuration.
+
+    Returns
+    -------
+    Instrument
+        The primary series' instrument, with the configured commission.
+
+    Raises
+    ------
+    ValueError
+        When a series has no instrument or the strategy trades none of the symbols (as the
+        engine would).
+    """
+    by_symbol = {i.symbol: i for i in instruments}
+    missing = {s.symbol for s in series} - set(by_symbol)
+    if missing:
+        raise ValueError(f"no instrument for {', '.join(map(str, missing))}")
+    applicable = [s for s in series if strategy.is_applicable(s.symbol)]
+    if not applicable:
+        raise ValueError(f"strategy {strategy.strategy_id} trades none of the given symbols")
+
+    def engine_context() -> StrategyContext:
+        engine = BacktestEngine(series, instruments, config)
+        engine.add_strategy(strategy)  # binds the strategy to the engine's own context
+        return strategy.ctx
+
+    strategy._bind(_DeferredContext(strategy.strategy_id, applicable, engine_context))
+    return _with_commission(by_symbol[series[0].symbol], config.commission)
+
+
+class _DeferredContext(StrategyContext):
+    """A strategy context whose series are set and whose other services (every other field of
+    :class:`StrategyContext`) come from ``build()``, called on first use."""
+
+    def __init__(
+        self, strategy_id: str, series: list[BarSeries], build: Callable[[], StrategyContext]
+    ) -> None:
+        # the dataclass __init__ is skipped on purpose: unset fields go through __getattr__
+        self.strategy_id = strategy_id
+        self.series = series
+        self._build = build
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or "_build" not in self.__dict__:
+            raise AttributeError(name)
+        real = self.__dict__.get("_real")
+        if real is None:
+            real = self._real = self._build()
+        return getattr(real, name)
+
+    def __repr__(self) -> str:
+        labels = ", ".join(s.label for s in self.series)
+        return f"_DeferredContext({self.strategy_id!r}, [{labels}])"
 
 
 def simulate_signals(  # noqa: PLR0917 - bars and signals are arrays by position

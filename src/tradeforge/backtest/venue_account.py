@@ -9,13 +9,20 @@ Two kinds, as on crypto venues:
 * :class:`MarginAccount` (linear perpetuals and margin): positions are netted per symbol and
   may be short; the settle-currency balance moves only by realized PnL, fees and funding. An
   order that adds exposure needs ``notional / leverage + fee`` of free margin, where free
-  margin is equity minus the initial margin of open positions.
+  margin is equity minus the initial margin of open positions. With a
+  :class:`~tradeforge.backtest.perpetual.MaintenanceMargin` it has a liquidation price per
+  position (cross margin over the settle currency's wallet, see
+  :mod:`tradeforge.backtest.perpetual`); funding moves the balance through
+  :meth:`MarginAccount.pay`.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Mapping
+from decimal import Context, Decimal
 
+from tradeforge.backtest.perpetual import MaintenanceMargin
+from tradeforge.backtest.perpetual import liquidation_price as _liquidation_price
 from tradeforge.model.account import Account
 from tradeforge.model.fill import prorate
 from tradeforge.model.instrument import Instrument
@@ -23,6 +30,9 @@ from tradeforge.model.symbol import Symbol
 from tradeforge.model.values import EXACT, Money
 
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
+# an average entry price (value / size): exact when it has few digits, else 40 digits
+_AVERAGE = Context(prec=40)
 
 
 class CashAccount:
@@ -101,15 +111,39 @@ class CashAccount:
 
 
 class MarginAccount:
-    """Netted positions with leverage, settled in one currency per symbol."""
+    """Netted positions with leverage, settled in one currency per symbol.
+
+    Parameters
+    ----------
+    balances : dict
+        Settle currency to starting balance.
+    leverage : Decimal
+        Largest leverage: an order adding exposure needs ``notional / leverage`` of margin.
+    maintenance : MaintenanceMargin or None
+        The maintenance margin of every position (default Binance's first tier, 0.5 %);
+        ``None``: no maintenance margin, positions are never liquidated.
+    contract_sizes : mapping, optional
+        Units of the underlying per contract by symbol (default 1); the venue fills it in.
+    """
 
     kind = "margin"
 
-    def __init__(self, balances: dict[str, Decimal], leverage: Decimal) -> None:
+    def __init__(
+        self,
+        balances: dict[str, Decimal],
+        leverage: Decimal,
+        *,
+        maintenance: MaintenanceMargin | None = MaintenanceMargin(),  # noqa: B008 - frozen
+        contract_sizes: Mapping[Symbol, Decimal] | None = None,
+    ) -> None:
         self._cash = dict(balances)
         self.leverage = leverage
         self.positions: dict[Symbol, tuple[Decimal, Decimal]] = {}  # signed qty, entry value
         self._marks: dict[Symbol, Decimal] = {}
+        self.maintenance = maintenance
+        self.contract_sizes: dict[Symbol, Decimal] = dict(contract_sizes or {})
+        self.has_positions = False
+        """True while any position is open (a replay loop may read it every bar)."""
 
     def total(self, currency: str) -> Decimal:
         """The settle-currency balance (realized PnL, fees and funding included)."""
@@ -181,10 +215,60 @@ class MarginAccount:
                 rest_held = rest_fill * side
             self.positions[symbol] = (rest_held, rest_value)
         self._cash[currency] = self._cash.get(currency, _ZERO) - fee.amount
+        self.has_positions = any(q for q, _ in self.positions.values())
 
     def pay(self, currency: str, amount: Decimal) -> None:
         """Move ``amount`` out of the balance (funding; negative receives)."""
         self._cash[currency] = self._cash.get(currency, _ZERO) - amount
+
+    def maintenance_margin(self, currency: str) -> Decimal:
+        """The maintenance margin of the open positions settled in ``currency``, at their marks
+        (zero without a maintenance model)."""
+        if self.maintenance is None:
+            return _ZERO
+        total = _ZERO
+        for symbol, (qty, _) in self.positions.items():
+            if qty and _settle(symbol) == currency:
+                total += self.maintenance.margin(self._size(symbol, qty) * self._mark(symbol))
+        return total
+
+    def liquidation_price(self, symbol: Symbol) -> Decimal | None:
+        """The price of ``symbol`` at which the account is liquidated; None when flat, without
+        a maintenance model, or for a long the wallet covers down to zero.
+
+        Cross margin: the whole wallet of the settle currency backs the position, and the
+        other positions in that currency count at their marks (their unrealized PnL and
+        maintenance margin). See :func:`tradeforge.backtest.perpetual.liquidation_price`.
+        """
+        qty, value = self.positions.get(symbol, (_ZERO, _ZERO))
+        if not qty or self.maintenance is None:
+            return None
+        currency = _settle(symbol)
+        other_mm = other_upnl = _ZERO
+        for other, (q, v) in self.positions.items():
+            if other == symbol or not q or _settle(other) != currency:
+                continue
+            at_mark = self._size(other, q) * self._mark(other)
+            other_mm += self.maintenance.margin(at_mark)
+            other_upnl += at_mark - v
+        size = self._size(symbol, qty)
+        return _liquidation_price(
+            self._cash.get(currency, _ZERO),
+            size,
+            _AVERAGE.divide(value, size),
+            self.maintenance,
+            other_maintenance=other_mm,
+            other_unrealized=other_upnl,
+        )
+
+    def _size(self, symbol: Symbol, qty: Decimal) -> Decimal:
+        """Signed size in base units: contracts times the contract size."""
+        return qty * self.contract_sizes.get(symbol, _ONE)
+
+    def _mark(self, symbol: Symbol) -> Decimal:
+        qty, value = self.positions[symbol]
+        mark = self._marks.get(symbol)
+        return mark if mark is not None else _AVERAGE.divide(value, self._size(symbol, qty))
 
 
 def _settle(symbol: Symbol) -> str:

@@ -138,17 +138,43 @@ def crossunder(a: Line, b: Line | float) -> bool:
 
 def crosses_above(a: Line | FloatArray, b: Line | FloatArray | float) -> NDArray[np.bool_]:
     """Vectorized :func:`crossover` over whole series: True at each bar where ``a`` crossed
-    above ``b`` (for signal arrays, e.g. the vectorized mode's entries)."""
+    above ``b`` (for signal arrays, e.g. the vectorized mode's entries).
+
+    Parameters
+    ----------
+    a : Line or numpy.ndarray
+        The series that crosses.
+    b : Line, numpy.ndarray or float
+        The series (or level) it crosses.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``a[i-1] < b[i-1] and a[i] > b[i]`` at each bar ``i`` (False at the first bar, and
+        wherever a value is NaN).
+    """
     x = a.full() if isinstance(a, Line) else np.asarray(a, dtype=np.float64)
     if isinstance(b, Line):
-        y = b.full()
+        y: FloatArray | float = b.full()
     elif isinstance(b, np.ndarray):
         y = np.asarray(b, dtype=np.float64)
     else:
-        y = np.full_like(x, float(b))
-    crossed = np.zeros(len(x), dtype=bool)
+        y = float(b)
+    crossed = np.empty(len(x), dtype=bool)
+    if len(x) == 0:
+        return crossed
+    crossed[0] = False
+    # two comparisons written straight into the result, one temporary: the same values as
+    # (x[:-1] < y[:-1]) & (x[1:] > y[1:])
+    now, before = crossed[1:], np.empty(len(x) - 1, dtype=bool)
     with np.errstate(invalid="ignore"):
-        crossed[1:] = (x[:-1] < y[:-1]) & (x[1:] > y[1:])
+        if isinstance(y, float):
+            np.greater(x[1:], y, out=now)
+            np.less(x[:-1], y, out=before)
+        else:
+            np.greater(x[1:], y[1:], out=now)
+            np.less(x[:-1], y[:-1], out=before)
+    now &= before
     return crossed
 
 

@@ -9,6 +9,7 @@ the hourly bar closing with it), then in the order the series were given.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -58,10 +59,26 @@ class BarSeries:
                     f"{self.label}: column {name} has {len(getattr(self, name))} "
                     f"values, ts_open has {n}"
                 )
-        if n > 1 and not bool(np.all(np.diff(self.ts_open) > 0)):
+        if n > 1 and not bool(np.all(self.ts_open[1:] > self.ts_open[:-1])):
             raise ReplayError(f"{self.label}: bar times must be strictly increasing")
         self.ts_close = _close_times(self.ts_open, self.timeframe)
         self.lines = {name: Line(getattr(self, name), self.cursor, name) for name in _COLUMNS}
+
+    def fresh(self) -> BarSeries:
+        """A copy with its own cursor and lines, so runs never share state.
+
+        The arrays (and the close times) are shared, not copied, and not validated again:
+        they were when this series was built, and nothing writes to them.
+
+        Returns
+        -------
+        BarSeries
+            The same bars, with a new cursor before the first bar.
+        """
+        clone = copy.copy(self)
+        clone.cursor = Cursor()
+        clone.lines = {name: Line(getattr(self, name), clone.cursor, name) for name in _COLUMNS}
+        return clone
 
     @property
     def label(self) -> str:
@@ -107,6 +124,10 @@ class BarSeries:
         Column names are case-insensitive (backtesting.py's ``Open`` works); a naive index is
         taken as UTC; a missing volume is zero. The timeframe is inferred from the most common
         spacing of the bars when not given.
+
+        Float64 columns are not copied: the series' arrays may be (read-only) views of the
+        frame's data, so the frame must not be modified in place while the series is in use.
+        Other numeric columns are converted to new float64 arrays.
         """
         columns = {str(c).lower(): c for c in frame.columns}
         missing = [c for c in _COLUMNS[:4] if c not in columns]
@@ -115,7 +136,9 @@ class BarSeries:
         index = pd.DatetimeIndex(frame.index)
         if index.tz is None:
             index = index.tz_localize("UTC")
-        ts = index.tz_convert("UTC").as_unit("ns").asi8
+        elif str(index.tz) != "UTC":
+            index = index.tz_convert("UTC")
+        ts = index.as_unit("ns").asi8
         tf = timeframe or _infer_timeframe(ts, symbol)
         volume = (
             _floats(frame, columns, "volume", symbol)
@@ -137,10 +160,16 @@ class BarSeries:
 def _floats(
     frame: pd.DataFrame, columns: Mapping[str, object], name: str, symbol: Symbol
 ) -> NDArray[np.float64]:
-    values = pd.to_numeric(frame[columns[name]], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        row = int(np.argmax(bad))
+    column = frame[columns[name]]
+    if column.dtype == np.float64:  # already float64: a view, copied only if strided
+        values = np.ascontiguousarray(column.to_numpy())
+    else:
+        values = np.ascontiguousarray(
+            pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+        )
+    finite = np.isfinite(values)
+    if not finite.all():
+        row = int(np.argmin(finite))
         raise ReplayError(f"{symbol}: column {name} row {row} is not a finite number")
     return values
 
@@ -148,8 +177,12 @@ def _floats(
 def _infer_timeframe(ts: NDArray[np.int64], symbol: Symbol) -> Timeframe:
     if len(ts) < 2:
         raise ReplayError(f"{symbol}: give the timeframe of a series with fewer than two bars")
-    values, counts = np.unique(np.diff(ts), return_counts=True)
-    step = int(values[np.argmax(counts)])
+    spacing = np.diff(ts)
+    if bool((spacing == spacing[0]).all()):  # evenly spaced: no need to count
+        step = int(spacing[0])
+    else:
+        values, counts = np.unique(spacing, return_counts=True)
+        step = int(values[np.argmax(counts)])
     for text in Timeframe.SUPPORTED:
         tf = Timeframe.parse(text)
         if tf.nanos == step:

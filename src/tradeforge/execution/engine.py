@@ -13,6 +13,10 @@ What the venue lacks is emulated here, identically in every mode:
 * OCO lists: the fill of one member cancels the others;
 * trailing stops: a stop order on the venue whose stop is moved after every bar (by the bar's
   extreme minus the offset), never loosened.
+
+Venues also act on their own: funding settlements (:class:`FundingPaid`) are booked in the
+portfolio and kept in :attr:`ExecutionEngine.funding`, and fills of orders the venue generated
+(a liquidation's ``autoclose-<n>``) are adopted as external orders, tagged ``liquidation``.
 """
 
 from __future__ import annotations
@@ -22,14 +26,18 @@ from decimal import Decimal
 from typing import Protocol
 
 from tradeforge.common.clock import Clock
-from tradeforge.model.enums import ContingencyType, OrderType, TrailingOffsetType
+from tradeforge.common.ids import LIQUIDATION_ID_PREFIX
+from tradeforge.model.enums import ContingencyType, OrderStatus, OrderType, TrailingOffsetType
 from tradeforge.model.events import (
+    FundingPaid,
+    OrderAccepted,
     OrderCanceled,
     OrderEvent,
     OrderFilled,
     OrderRejected,
     OrderSubmitted,
     PositionEvent,
+    VenueEvent,
 )
 from tradeforge.model.instrument import Instrument
 from tradeforge.model.order_list import OrderList
@@ -48,8 +56,8 @@ class ExecutionClient(Protocol):
 
     supports_contingency: bool
 
-    def connect(self, handler: Callable[[OrderEvent], None]) -> None:
-        """Receive the venue's order events."""
+    def connect(self, handler: Callable[[VenueEvent], None]) -> None:
+        """Receive the venue's order events (and funding settlements)."""
         ...
 
     def submit_order(self, order: Order, quote_quantity: Decimal | None = None) -> None:
@@ -79,10 +87,11 @@ class ExecutionClient(Protocol):
 class _Trail:
     """An emulated trailing stop: the venue holds a stop order that the engine moves."""
 
-    __slots__ = ("offset", "percent", "side")
+    __slots__ = ("offset", "percent", "side", "stop")
 
     def __init__(self, offset: Decimal, percent: bool, side: int) -> None:
         self.offset, self.percent, self.side = offset, percent, side
+        self.stop: Decimal | None = None  # where the venue's stop order is now
 
     def stop_for(self, high: float, low: float) -> Decimal:
         """The stop implied by a bar: below its high for a sell, above its low for a buy."""
@@ -129,6 +138,8 @@ class ExecutionEngine:
         self._oco: dict[str, list[str]] = {}
         self.trails: dict[str, _Trail] = {}
         """Emulated trailing stops by client order id (a loop may test its truth per bar)."""
+        self.funding: list[FundingPaid] = []
+        """Every funding settlement the venue reported, in order."""
         venue.connect(self.on_venue_event)
 
     def register(
@@ -171,7 +182,9 @@ class ExecutionEngine:
                 self._local_reject(order, reason if order is first else f"list refused: {reason}")
             return orders
         if self.venue.supports_contingency:
-            for order in orders.orders:
+            # an OTO's children stay with the venue until the parent fills: not yet submitted
+            oco = orders.contingency is ContingencyType.OCO
+            for order in orders.orders if oco else orders.orders[:1]:
                 self._mark_submitted(order)
             self.venue.submit_order_list(orders)
         elif orders.contingency is ContingencyType.OCO:
@@ -233,18 +246,23 @@ class ExecutionEngine:
             stop = instrument.round_price(
                 trail.stop_for(high, low), "sell" if trail.side < 0 else "buy"
             )
-            current = order.stop_price
+            current = trail.stop
             tighter = current is None or (stop > current if trail.side < 0 else stop < current)
-            if tighter:
-                self.venue.modify_order(cid, stop_price=stop)
+            if tighter and self.venue.modify_order(cid, stop_price=stop):
+                trail.stop = stop
 
     # -- venue events -----------------------------------------------------------------------
 
-    def on_venue_event(self, event: OrderEvent) -> None:
+    def on_venue_event(self, event: VenueEvent) -> None:
         """Apply a venue event, book fills, emulate contingencies, notify the owner."""
+        if isinstance(event, FundingPaid):  # perpetual hook: funding belongs to no order
+            self._on_funding(event)
+            return
         order = self.orders.get(event.client_order_id)
-        if order is None:
-            raise KeyError(f"venue event for unknown order {event.client_order_id}: {event!r}")
+        if order is None:  # perpetual hook: a venue-generated order (liquidation) is adopted
+            order = self._adopt_external(event)
+        elif order.status is OrderStatus.INITIALIZED and not isinstance(event, OrderCanceled):
+            self._mark_submitted(order)  # a list child the venue activated (its parent filled)
         position_event = self._apply(order, event)
         if isinstance(event, OrderFilled):
             self._after_fill(order)
@@ -252,6 +270,57 @@ class ExecutionEngine:
             listener = self._position_listeners.get(order.strategy_id or "")
             if listener is not None:
                 listener(position_event)
+
+    # -- venue-initiated events -------------------------------------------------------------
+
+    def _on_funding(self, event: FundingPaid) -> None:
+        """Book a funding settlement in the portfolio."""
+        self.funding.append(event)
+        self.portfolio.pay_funding(event.symbol, event.amount, event.ts)
+
+    def _adopt_external(self, event: OrderEvent) -> Order:
+        """The order behind a fill the engine never submitted (the venue's own order).
+
+        It becomes a reduce-only market order of the fill's side and quantity, accepted at
+        the fill's time, tagged ``liquidation`` for the venue's ``autoclose-`` orders (else
+        ``external``), owned by the strategy of the symbol's latest order so that strategy
+        hears of the fill and its position's change; it is recorded with the other orders.
+
+        Raises
+        ------
+        KeyError
+            When ``event`` is not a fill: only fills can come from an unknown order.
+        """
+        if not isinstance(event, OrderFilled):
+            raise KeyError(f"venue event for unknown order {event.client_order_id}: {event!r}")
+        cid = event.client_order_id
+        tag = "liquidation" if cid.startswith(LIQUIDATION_ID_PREFIX) else "external"
+        owner = next(
+            (o.strategy_id for o in reversed(self.orders.values()) if o.symbol == event.symbol),
+            None,
+        )
+        order = Order(
+            cid,
+            event.symbol,
+            event.order_side,
+            OrderType.MARKET,
+            event.last_qty,
+            ts_init=event.ts,
+            reduce_only=True,
+            strategy_id=owner,
+            tags=(tag,),
+        )
+        order.apply(OrderSubmitted(ts=event.ts, client_order_id=cid, symbol=event.symbol))
+        order.apply(
+            OrderAccepted(
+                ts=event.ts,
+                client_order_id=cid,
+                symbol=event.symbol,
+                venue_order_id=event.venue_order_id or cid,
+            )
+        )
+        self.orders[cid] = order
+        return order
 
     # -- internals --------------------------------------------------------------------------
 
@@ -335,6 +404,7 @@ class ExecutionEngine:
             strategy_id=order.strategy_id,
             tags=order.tags,
         )
+        trail.stop = stop
         self.trails[order.client_order_id] = trail
         self._mark_submitted(order)
         self.venue.submit_order(venue_order)

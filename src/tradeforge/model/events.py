@@ -184,7 +184,8 @@ class PositionEvent(Event):
         Average entry price of the open quantity (of the closed round trip for
         :class:`PositionClosed`).
     avg_px_close : Price or None
-        Average exit price of the quantity reduced since the position was opened.
+        Average exit price of the quantity reduced since the position was opened (of the
+        closed round trip when the fill flipped the position).
     last_side : OrderSide
         The side of the fill.
     last_qty : Quantity
@@ -237,6 +238,32 @@ class PositionClosed(PositionEvent):
         return self.ts - self.ts_opened
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FundingPaid(Event):
+    """A perpetual's funding was settled on a position.
+
+    Parameters
+    ----------
+    symbol : Symbol
+        The perpetual.
+    rate : Decimal
+        The funding rate (``0.0001`` is 0.01 %).
+    mark_price : Decimal
+        The mark price the position was valued at.
+    position_qty : Decimal
+        The signed position at the funding time (contracts): positive long.
+    amount : Decimal
+        What the position paid in the settle currency:
+        ``position_qty × contract size × mark_price × rate``; negative when it received.
+    """
+
+    symbol: Symbol
+    rate: Decimal
+    mark_price: Decimal
+    position_qty: Decimal
+    amount: Decimal
+
+
 AnyOrderEvent = (
     OrderInitialized
     | OrderSubmitted
@@ -251,3 +278,5 @@ AnyOrderEvent = (
 )
 AnyPositionEvent = PositionOpened | PositionChanged | PositionClosed
 AnyEvent = AnyOrderEvent | AnyPositionEvent
+VenueEvent = OrderEvent | FundingPaid
+"""What a venue reports to the execution engine: order events and funding settlements."""

@@ -76,7 +76,9 @@ def _without_trailing_zeros(quotient: Decimal, places: int) -> Decimal:
     if exponent >= 0:
         return quotient.quantize(_ONE, context=EXACT) if exponent else quotient
     reduced = quotient.normalize(EXACT)
-    return reduced if reduced.as_tuple().exponent <= 0 else quotient.quantize(_ONE, context=EXACT)
+    if int(reduced.as_tuple().exponent) > 0:  # normalize wrote 1E+2 for 100
+        return quotient.quantize(_ONE, context=EXACT)
+    return reduced
 
 
 def prorate(

@@ -78,6 +78,7 @@ class Position:
         "_close_notional",
         "_close_qty",
         "_fees",
+        "_flip_close_px",
         "_peak_qty",
         "_places",
         "_realized",
@@ -112,6 +113,7 @@ class Position:
         self._basis = _ZERO  # signed value of the open quantity at its entry prices
         self._close_notional = _ZERO  # sum of qty * price of reducing fills since opening
         self._close_qty = _ZERO
+        self._flip_close_px: Price | None = None  # exit of the round trip a flip closed
         self._realized = _ZERO
         self._fees: dict[str, Decimal] = {}
         self._peak_qty = _ZERO
@@ -280,6 +282,7 @@ class Position:
         self._close_notional = EXACT.add(self._close_notional, EXACT.multiply(closed, fill.price))
         self._close_qty = EXACT.add(self._close_qty, closed)
         if self._signed_qty and closed == held:  # flipped: the remainder opens at the fill price
+            self._flip_close_px = Price(divide(self._close_notional, self._close_qty))
             self._open(fill.ts)
             self._basis = self._value(self._signed_qty, fill.price)
             self._peak_qty = abs(self._signed_qty)
@@ -322,6 +325,8 @@ class Position:
                 EXACT.multiply(before, self.contract_size), basis_before
             )
         ts_opened = self._ts_opened if self._ts_opened is not None else fill.ts
+        flipped = before and after and (before > 0) != (after > 0)
+        avg_px_close = self._flip_close_px if flipped else self.avg_px_close
         event = kind(
             ts=fill.ts,
             position_id=self.position_id,
@@ -333,7 +338,7 @@ class Position:
             quantity=Quantity(abs(after)),
             peak_qty=Quantity(self._peak_qty),
             avg_px_open=avg_px_open,
-            avg_px_close=self.avg_px_close,
+            avg_px_close=avg_px_close,
             last_side=fill.side,
             last_qty=fill.quantity,
             last_price=fill.price,

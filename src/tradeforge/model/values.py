@@ -81,7 +81,7 @@ class Price(Decimal):
     __slots__ = ()
 
     def __new__(cls, value: object = "0") -> Self:
-        if type(value) in _DECIMAL_TYPES and value.is_finite():  # type: ignore[attr-defined]
+        if isinstance(value, Decimal) and type(value) in _DECIMAL_TYPES and value.is_finite():
             return _new_decimal(cls, value)
         return _new_decimal(cls, to_decimal(value, "price"))
 
@@ -95,7 +95,12 @@ class Quantity(Decimal):
     __slots__ = ()
 
     def __new__(cls, value: object = "0") -> Self:
-        if type(value) in _DECIMAL_TYPES and value.is_finite() and value >= 0:  # type: ignore[attr-defined,operator]
+        if (
+            isinstance(value, Decimal)
+            and type(value) in _DECIMAL_TYPES
+            and value.is_finite()
+            and value >= 0
+        ):
             return _new_decimal(cls, value)
         number = to_decimal(value, "quantity")
         if number < 0:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from tradeforge.model.enums import OrderSide
 from tradeforge.model.events import OrderFilled, PositionClosed, PositionEvent, PositionOpened
 from tradeforge.model.fill import Fill
 from tradeforge.model.instrument import Instrument
@@ -199,10 +200,17 @@ class Portfolio:
         return position_event
 
     def pay_funding(self, symbol: Symbol, amount: Decimal, ts: int) -> None:
-        """Pay (positive) or receive (negative) funding on the position in ``symbol``."""
+        """Pay (positive) or receive (negative) funding on the position in ``symbol``.
+
+        The ledger entry is stamped ``ts``, or the last entry's time when that is later (a
+        funding time inside a bar is settled after the bar's fills), so the ledger stays in
+        time order.
+        """
         self._funding = EXACT.add(self._funding, amount)
         self._cash = EXACT.subtract(self._cash, amount)
         position = self.position(symbol)
+        if self.ledger and self.ledger[-1].ts > ts:
+            ts = self.ledger[-1].ts
         self.ledger.append(
             LedgerEntry(ts, symbol, position.signed_qty, position.cost_basis.amount, self._cash)
         )
@@ -252,9 +260,12 @@ class Portfolio:
                 trade.exit_ts = event.ts
                 trade.exit_price = event.avg_px_close
                 trade.exit_order = event.client_order_id
+                trade.exit_tags = tags
                 del self._open_trades[symbol]
                 if event.signed_qty:  # a flip opens the next round trip at the fill price
                     self._open(event, _ZERO, tags)
+            elif _adds_to(trade, event) and event.avg_px_open is not None:
+                trade.entry_price = event.avg_px_open  # built by several fills: their average
             return
         if isinstance(event, PositionOpened):
             self._open(event, fee, tags)
@@ -272,6 +283,10 @@ class Portfolio:
         )
         self.trades.append(trade)
         self._open_trades[event.symbol] = trade
+
+
+def _adds_to(trade: TradeRecord, event: PositionEvent) -> bool:
+    return (trade.side == "LONG") == (event.last_side is OrderSide.BUY)
 
 
 def _flipped(trade: TradeRecord, event: PositionEvent) -> bool:

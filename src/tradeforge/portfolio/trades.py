@@ -29,7 +29,8 @@ class TradeRecord:
     fees: Decimal = Decimal(0)
     entry_order: str = ""
     exit_order: str = ""
-    tags: tuple[str, ...] = field(default_factory=tuple)
+    tags: tuple[str, ...] = field(default_factory=tuple)  # the entry order's
+    exit_tags: tuple[str, ...] = field(default_factory=tuple)  # the exit order's (liquidation)
 
     @property
     def is_open(self) -> bool:
