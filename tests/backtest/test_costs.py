@@ -143,11 +143,6 @@ def test_latency_longer_than_a_bar_skips_it() -> None:
     assert (fill.last_price, fill.ts) == (D("105"), ns(2.5))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exchange.py cancel_order acts at once: LatencyModel documents that a cancel "
-    "reaches the venue after the delay too",
-)
 def test_a_cancel_reaches_the_venue_after_the_latency() -> None:
     # the limit (102) arrives at 1.5 of bar 1 (price 102.5 rising: no fill); the cancel sent
     # at bar 1's close arrives at 1.5 of bar 2, after the dip to 102 at 0.5 (103 -> 101 first)
@@ -168,3 +163,21 @@ def test_fill_events_carry_the_fill_time() -> None:
     [event] = [e for e in order.events if isinstance(e, OrderFilled)]
     assert event.ts == ns(1.5)
     assert result.fills["ts"].tolist()[0].value == ns(1.5)
+
+
+def test_a_cancel_that_arrives_before_the_dip_cancels() -> None:
+    # bar 2 visits its nearer extreme first: 103 -> 104.5 -> 101 -> 103. The cancel sent at
+    # bar 1's close arrives at 1.5 along that path (102.75, falling), before the fall reaches
+    # the limit 102 at 1 + 2.5 / 3.5 = 1.71
+    data = bars(
+        (100, 101, 99, 100), (102, 104, 101, 103), (103, 104.5, 101, 103), (103, 104, 102, 103)
+    )
+
+    def cancel(s: object) -> None:
+        s.cancel_all()  # type: ignore[attr-defined]
+
+    result = run(data, {0: lambda s: s.buy(1, limit=102), 1: cancel}, latency_ms=HALF_HOUR_MS)
+    assert fills(result) == []
+    [order] = orders(result)
+    assert order.status is OrderStatus.CANCELED
+    assert order.last_event.ts == ns(2.5)

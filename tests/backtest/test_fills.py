@@ -191,11 +191,6 @@ def test_unrealized_pnl_is_marked_at_the_last_close() -> None:
     assert result.equity.iloc[-1] == pytest.approx(float(result.final_equity), abs=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="equity.py: a fill at the next bar's open is stamped at the previous bar's close "
-    "time and is counted in that bar's equity, valued at its close (993.694 instead of 1000)",
-)
 def test_equity_at_the_signal_bar_excludes_the_next_open_fill() -> None:
     result = run(DATA, {0: lambda s: s.buy(3)}, commission=0.001)
     assert result.equity.iloc[0] == 1000

@@ -217,6 +217,7 @@ class BacktestEngine:
     def _replay_single(self, series: BarSeries, strategy: Strategy) -> int:
         """The hot loop of the common case: one series, one strategy."""
         exchange, clock, execution = self.exchange, self.clock, self.execution
+        portfolio = self.portfolio
         symbol, cursor, view = series.symbol, series.cursor, BarView(series)
         ts_open, ts_close = series.ts_open, series.ts_close
         o, h, lo, c, v = series.open, series.high, series.low, series.close, series.volume
@@ -232,16 +233,18 @@ class BacktestEngine:
         try:
             for i in range(len(ts_open)):
                 if exchange.has_working_orders or (watch is not None and watch.has_positions):
+                    portfolio.booking_close = close_ns = int(ts_close[i])
                     exchange.process_bar(
                         symbol,
                         int(ts_open[i]),
-                        int(ts_close[i]),
+                        close_ns,
                         float(o[i]),
                         float(h[i]),
                         float(lo[i]),
                         float(c[i]),
                         float(v[i]),
                     )
+                    portfolio.booking_close = None
                 if timers:
                     self._fire_timers(strategy, int(ts_close[i]))
                 cursor.i = i
@@ -272,9 +275,11 @@ class BacktestEngine:
                 exchange.has_working_orders or (watch is not None and watch.has_positions)
             ):
                 clock.set_time(int(series.ts_open[i]))
+                self.portfolio.booking_close = int(series.ts_close[i])
                 exchange.process_bar(
                     series.symbol, int(series.ts_open[i]), int(series.ts_close[i]), *series.row(i)
                 )
+                self.portfolio.booking_close = None
             ts = int(series.ts_close[i])
             if clock.pending:
                 for strategy in self.strategies:

@@ -13,7 +13,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from tradeforge.data.replay import BarSeries
-from tradeforge.portfolio.portfolio import Portfolio
+from tradeforge.portfolio.portfolio import LedgerEntry, Portfolio
 
 
 def equity_curve(portfolio: Portfolio, timeline: BarSeries, marks: list[BarSeries]) -> pd.Series:
@@ -21,7 +21,7 @@ def equity_curve(portfolio: Portfolio, timeline: BarSeries, marks: list[BarSerie
     times = timeline.ts_close
     ledger = portfolio.ledger
     cash = _step_values(
-        [e.ts for e in ledger],
+        [_counts_from(e) for e in ledger],
         [float(e.cash) for e in ledger],
         times,
         float(portfolio.initial_cash),
@@ -32,7 +32,7 @@ def equity_curve(portfolio: Portfolio, timeline: BarSeries, marks: list[BarSerie
         entries = [e for e in ledger if e.symbol == series.symbol]
         if not entries:
             continue
-        stamps = [e.ts for e in entries]
+        stamps = [_counts_from(e) for e in entries]
         qty = _step_values(stamps, [float(e.position_qty) for e in entries], times, 0.0)
         price = _asof(series.ts_close, series.close, times)
         value = qty * price
@@ -41,6 +41,12 @@ def equity_curve(portfolio: Portfolio, timeline: BarSeries, marks: list[BarSerie
         equity += np.nan_to_num(value)
     index = pd.to_datetime(times, utc=True)
     return pd.Series(equity, index=index, name="equity")
+
+
+def _counts_from(entry: LedgerEntry) -> int:
+    """The close from which an entry counts: a fill at a bar's open carries the previous
+    bar's close time, yet belongs to its own bar."""
+    return entry.ts if entry.counts_from is None else entry.counts_from
 
 
 def _step_values(

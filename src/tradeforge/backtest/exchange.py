@@ -138,6 +138,7 @@ class SimulatedExchange:
         self._order_seq = 0
         self._trade_seq = 0
         self.has_working_orders = False
+        self._pending_cancels = False  # a cancel request is on its way (latency)
         self._price_sources: dict[Symbol, tuple[list[float], Cursor]] = {}
         # perpetual futures: funding schedule, liquidation (see set_funding, _check_liquidation)
         self.liquidation_fee = liquidation_fee
@@ -223,14 +224,32 @@ class SimulatedExchange:
         self.submit_order(parent)
 
     def cancel_order(self, client_order_id: str, reason: str = "canceled") -> bool:
-        """Cancel a working order; False when it is not working (filled, unknown)."""
+        """A client's request to cancel a working order; False when it is not working.
+
+        With latency the cancel acts when it reaches the venue: until then the order may still
+        trade (and then the cancel finds nothing to cancel).
+        """
+        delay = self.latency.delay_ns
+        if not delay:
+            return self._cancel_now(client_order_id, reason)
+        resting = self._by_id.get(client_order_id)
+        if resting is None:
+            return False
+        if resting.cancel_ns is None:
+            resting.cancel_ns = self.clock.timestamp_ns() + delay
+            resting.cancel_reason = reason
+            self._pending_cancels = True
+        return True
+
+    def _cancel_now(self, client_order_id: str, reason: str, ts: int | None = None) -> bool:
+        """Cancel a working order at once (the venue's own decision, or a request arriving)."""
         resting = self._by_id.pop(client_order_id, None)
         if resting is None:
             return False
         self._remove(resting)
         self._emit(
             OrderCanceled(
-                ts=self.clock.timestamp_ns(),
+                ts=self.clock.timestamp_ns() if ts is None else ts,
                 client_order_id=client_order_id,
                 symbol=resting.order.symbol,
                 reason=reason,
@@ -337,6 +356,31 @@ class SimulatedExchange:
         ohlcv: tuple[float, float, float, float, float],
         path: NDArray[np.float64] | None,
     ) -> None:
+        if not self._pending_cancels:
+            self._trade_along(symbol, working, ts_open, ts_close, ohlcv, path)
+            return
+        self._cancel_arrived(symbol, ts_open)
+        working = self._working.get(symbol, [])
+        if working:
+            self._trade_along(symbol, working, ts_open, ts_close, ohlcv, path)
+        self._cancel_arrived(symbol, ts_close)
+
+    def _cancel_arrived(self, symbol: Symbol, until: int) -> None:
+        """Act on the cancel requests that reached the venue by ``until``."""
+        for resting in list(self._working.get(symbol, ())):
+            if resting.cancel_ns is not None and resting.cancel_ns <= until:
+                self._cancel_now(resting.client_order_id, resting.cancel_reason, resting.cancel_ns)
+        self._pending_cancels = any(r.cancel_ns is not None for r in self._by_id.values())
+
+    def _trade_along(  # noqa: PLR0917 - internal, called once per bar with orders
+        self,
+        symbol: Symbol,
+        working: list[RestingOrder],
+        ts_open: int,
+        ts_close: int,
+        ohlcv: tuple[float, float, float, float, float],
+        path: NDArray[np.float64] | None,
+    ) -> None:
         o, h, low, c, volume = ohlcv
         for resting in working:
             resting.bar_filled = 0.0
@@ -359,6 +403,10 @@ class SimulatedExchange:
                 if start > last_pos or resting.bar_filled >= cap:
                     continue
                 hit = start if resting.is_market else first_touch(path, start, *resting.level())
+                if resting.cancel_ns is not None and hit >= _start_pos(
+                    resting.cancel_ns, ts_open, span, last_pos
+                ):
+                    continue  # its cancel arrives first
                 if hit != NEVER and (best is None or hit < best_pos):
                     best, best_pos, best_start = resting, hit, start
             if best is None:
@@ -487,7 +535,7 @@ class SimulatedExchange:
         cid = resting.client_order_id
         for sibling in self._oco.pop(cid, ()):
             self._oco.pop(sibling, None)
-            self.cancel_order(sibling, reason=f"OCO: {cid} filled")
+            self._cancel_now(sibling, reason=f"OCO: {cid} filled")
         children = self._held_children.pop(cid, None) if done else None
         if children:
             ids = [child.client_order_id for child in children]
@@ -499,7 +547,7 @@ class SimulatedExchange:
                 self.submit_order(child)
 
     def _cancel_unfillable(self, resting: RestingOrder, reason: str) -> None:
-        self.cancel_order(resting.client_order_id, reason=reason)
+        self._cancel_now(resting.client_order_id, reason=reason)
 
     def _remove(self, resting: RestingOrder) -> None:
         self.account.unlock(resting.client_order_id)
@@ -689,7 +737,7 @@ class SimulatedExchange:
         """Cancel ``symbol``'s working orders, then close ``held`` at ``price`` with a
         venue-generated market order (``autoclose-<n>``) that pays the liquidation fee."""
         for cid in self.working_orders(symbol):
-            self.cancel_order(cid, reason="liquidation")
+            self._cancel_now(cid, reason="liquidation")
         instrument = self.instruments[symbol]
         side = -1 if held > 0 else 1
         qty = Quantity(abs(held))

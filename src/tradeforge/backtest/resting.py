@@ -39,6 +39,8 @@ class RestingOrder:
     __slots__ = (
         "active_ns",
         "bar_filled",
+        "cancel_ns",
+        "cancel_reason",
         "client_order_id",
         "has_traded",
         "is_market",
@@ -70,6 +72,8 @@ class RestingOrder:
         self.list_id = order.order_list_id
         self.bar_filled = 0.0  # quantity filled in the current bar (volume cap)
         self.has_traded = False
+        self.cancel_ns: int | None = None  # when a cancel request reaches the venue
+        self.cancel_reason = ""
 
     @property
     def waits_for_price(self) -> bool:

@@ -49,6 +49,7 @@ class LedgerEntry:
     position_qty: Decimal
     position_cost: Decimal  # what the open quantity cost (its cost basis)
     cash: Decimal
+    counts_from: int | None = None  # the bar close from which it counts (None: from ts)
 
 
 class Portfolio:
@@ -86,6 +87,10 @@ class Portfolio:
         self._fees = _ZERO
         self._funding = _ZERO
         self._tradable: set[Symbol] = set()
+        self.booking_close: int | None = None
+        """Set by a backtest while its venue trades a bar: that bar's close time. A fill at
+        the bar's open carries the previous bar's close time; with this it counts in the
+        equity from its own bar on (:class:`LedgerEntry` ``counts_from``)."""
         self._realized_closed = _ZERO
         self.ledger: list[LedgerEntry] = []
         self.trades: list[TradeRecord] = []
@@ -194,7 +199,12 @@ class Portfolio:
         self._log_trade(position_event, fee, tags)
         self.ledger.append(
             LedgerEntry(
-                event.ts, symbol, position.signed_qty, position.cost_basis.amount, self._cash
+                event.ts,
+                symbol,
+                position.signed_qty,
+                position.cost_basis.amount,
+                self._cash,
+                self.booking_close,
             )
         )
         return position_event
@@ -212,7 +222,14 @@ class Portfolio:
         if self.ledger and self.ledger[-1].ts > ts:
             ts = self.ledger[-1].ts
         self.ledger.append(
-            LedgerEntry(ts, symbol, position.signed_qty, position.cost_basis.amount, self._cash)
+            LedgerEntry(
+                ts,
+                symbol,
+                position.signed_qty,
+                position.cost_basis.amount,
+                self._cash,
+                self.booking_close,
+            )
         )
 
     # -- internals --------------------------------------------------------------------------
