@@ -6,8 +6,6 @@ Bars as in ``test_fills``: bar 1 is ``102 -> 101 -> 104 -> 103`` along its path,
 
 from __future__ import annotations
 
-import pytest
-
 from tests.backtest.helpers import D, bars, fills, ns, orders, run
 from tradeforge.model.enums import LiquiditySide, OrderStatus
 from tradeforge.model.events import OrderFilled

@@ -13,6 +13,7 @@ from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
 from tradeforge.samples import SAMPLE_CATALOG
 from tradeforge.strategies import SmaCross
+from tradeforge.strategies.registry import load_strategy
 
 ARGS = (
     "backtest",
@@ -82,3 +83,25 @@ def test_missing_series_says_how_to_get_it(tmp_path: Path) -> None:
     result = run_cli("backtest", "--symbol", "PEPE/USDT", cwd=tmp_path)
     assert result.returncode == 1
     assert "no binance PEPE/USDT 1h bars" in result.stderr
+
+
+def test_timeframe_detail_trades_the_hourly_bars_along_the_5m_bars(invoke: Invoke) -> None:
+    args = ("backtest", "--strategy", "breakout", "--from", "2021-02-01", "--to", "2021-03-01")
+    document = json_of(invoke(*args, "--timeframe-detail", "5m", "--json"))
+    catalog = ParquetCatalog(SAMPLE_CATALOG)
+    symbol = Symbol.parse("BTC/USDT")
+    hourly, detail = (
+        BarSeries.from_frame(
+            symbol,
+            catalog.read_bars("binance", "BTC/USDT", tf, "2021-02-01", "2021-03-01"),
+            Timeframe.parse(tf),
+        )
+        for tf in ("1h", "5m")
+    )
+    strategy = load_strategy("breakout")
+    expected = Backtest([hourly], strategy, cash=10_000, commission=0.001, detail=[detail]).run()
+    assumed = Backtest([hourly], strategy, cash=10_000, commission=0.001).run()
+    assert Decimal(document["final_equity"]) == expected.final_equity
+    # the same trades, but the exits trade where the 5m bars reached their levels
+    assert document["trades"] == assumed.stats["trades"]
+    assert expected.fills["ts"].tolist() != assumed.fills["ts"].tolist()

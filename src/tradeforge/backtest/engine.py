@@ -70,6 +70,9 @@ class BacktestEngine:
         One per traded symbol (fees overridden by ``config.commission`` when set).
     config : BacktestConfig
         Venue and account behaviour.
+    detail : list of BarSeries, optional
+        Lower-timeframe bars of traded symbols: orders trade along their paths instead of the
+        assumed open-extreme-extreme-close path of the bars they fall in.
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class BacktestEngine:
         series: list[BarSeries],
         instruments: list[Instrument],
         config: BacktestConfig | None = None,
+        detail: list[BarSeries] | None = None,
     ) -> None:
         if not series:
             raise ValueError("a backtest needs at least one series of bars")
@@ -96,6 +100,7 @@ class BacktestEngine:
         )
         self.exchange = self._build_exchange(currency)
         self.portfolio.price_source = self.exchange.last_price
+        self._set_detail(detail or [])
         risk = RiskEngine(
             [
                 InstrumentFilters(self.instruments),
@@ -148,6 +153,19 @@ class BacktestEngine:
                 traded = ", ".join(map(str, self.instruments))
                 raise ValueError(f"funding for {symbol}, which no series trades ({traded})")
             exchange.set_funding(symbol, rates)
+
+    def _set_detail(self, detail: list[BarSeries]) -> None:
+        executing = self.execution_series()
+        for series in detail:
+            traded = executing.get(series.symbol)
+            if traded is None:
+                raise ValueError(f"detail bars for {series.symbol}, which no series trades")
+            if series.timeframe.nanos >= traded.timeframe.nanos:
+                raise ValueError(
+                    f"detail bars of {series.symbol} must be shorter than {traded.timeframe}, "
+                    f"got {series.timeframe}"
+                )
+            self.exchange.set_detail(series)
 
     def execution_series(self) -> dict[Symbol, BarSeries]:
         """Each symbol's shortest-timeframe series: the one orders are matched against."""

@@ -38,7 +38,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeforge.backtest.matching import NEVER, bar_path, first_touch, price_at
+from tradeforge.backtest.matching import NEVER, bar_path, detail_path, first_touch, price_at
 from tradeforge.backtest.models import LatencyModel, NoSlippage, SlippageModel, VolumeParticipation
 from tradeforge.backtest.perpetual import FundingRates
 from tradeforge.backtest.resting import RestingOrder
@@ -46,6 +46,7 @@ from tradeforge.backtest.venue_account import CashAccount, MarginAccount
 from tradeforge.common.clock import Clock
 from tradeforge.common.ids import LIQUIDATION_ID_PREFIX
 from tradeforge.data.lines import Cursor
+from tradeforge.data.replay import BarSeries
 from tradeforge.model.enums import ContingencyType, LiquiditySide, OrderSide, OrderType
 from tradeforge.model.events import (
     FundingPaid,
@@ -139,6 +140,7 @@ class SimulatedExchange:
         self._trade_seq = 0
         self.has_working_orders = False
         self._pending_cancels = False  # a cancel request is on its way (latency)
+        self._detail: dict[Symbol, BarSeries] = {}
         self._price_sources: dict[Symbol, tuple[list[float], Cursor]] = {}
         # perpetual futures: funding schedule, liquidation (see set_funding, _check_liquidation)
         self.liquidation_fee = liquidation_fee
@@ -391,7 +393,7 @@ class SimulatedExchange:
             if all(r.has_traded for r in working):
                 return
         if path is None:
-            path = bar_path(o, h, low, c, self._high_first(symbol, o, h, low))
+            path = self._path(symbol, ts_open, ts_close, (o, h, low, c))
         span = ts_close - ts_open
         last_pos = float(len(path) - 1)
         cap = self.participation.cap(volume)
@@ -575,6 +577,45 @@ class SimulatedExchange:
         return self.account.lock(
             order.client_order_id, instrument, order.side.sign, order.quantity, price
         )
+
+    def set_detail(self, series: BarSeries) -> None:
+        """Trade ``series.symbol``'s bars along these lower-timeframe bars' paths (a stop loss
+        and a take profit reachable in one bar then trade in the order the detail shows)."""
+        if series.symbol not in self.instruments:
+            raise ValueError(f"detail bars for {series.symbol}, which {self.venue} does not list")
+        self._detail[series.symbol] = series
+
+    def _path(
+        self, symbol: Symbol, ts_open: int, ts_close: int, ohlc: tuple[float, float, float, float]
+    ) -> NDArray[np.float64]:
+        """The bar's assumed path, or its lower-timeframe bars' paths joined when given."""
+        o, h, low, c = ohlc
+        detail = self._detail.get(symbol)
+        if detail is not None:
+            first, end = np.searchsorted(detail.ts_open, (ts_open, ts_close))
+            if end > first:
+                do, dh, dl = detail.open[first:end], detail.high[first:end], detail.low[first:end]
+                return detail_path(
+                    do, dh, dl, detail.close[first:end], self._highs_first(symbol, do, dh, dl)
+                )
+        return bar_path(o, h, low, c, self._high_first(symbol, o, h, low))
+
+    def _highs_first(
+        self,
+        symbol: Symbol,
+        o: NDArray[np.float64],
+        h: NDArray[np.float64],
+        low: NDArray[np.float64],
+    ) -> NDArray[np.bool_]:
+        """:meth:`_high_first` for each lower-timeframe bar (the position held at the bar's
+        start decides the adverse and favorable modes)."""
+        mode = self.intrabar
+        if mode in ("high_first", "low_first"):
+            return np.full(len(o), mode == "high_first")
+        held = self._net_position(symbol)
+        if held and mode in ("adverse", "favorable"):
+            return np.full(len(o), (held < 0) == (mode == "adverse"))
+        return np.asarray((h - o) <= (o - low))
 
     def _high_first(self, symbol: Symbol, o: float, h: float, low: float) -> bool:
         mode = self.intrabar

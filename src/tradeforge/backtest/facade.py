@@ -59,6 +59,10 @@ class Backtest:
     funding : mapping of symbol to DataFrame or FundingRates, optional
         Perpetual funding rates (``account="margin"``; see "Perpetual futures" in
         ``docs/backtesting.md``), e.g. ``{"XRP/USDT:USDT": pd.read_feather(...)}``.
+    detail : DataFrame, mapping of symbol to DataFrame, or list of BarSeries, optional
+        Lower-timeframe bars of the traded symbols (e.g. 1-minute bars under hourly ones):
+        orders trade along their paths, so when a stop loss and a take profit are both
+        reachable inside one bar the detail decides which traded first, not ``intrabar``.
     **config
         Other :class:`~tradeforge.backtest.config.BacktestConfig` fields (``market_fill``,
         ``intrabar``, ``account``, ``leverage``, ``slippage_bps``, ``maintenance_margin_rate``,
@@ -76,9 +80,11 @@ class Backtest:
         instruments: list[Instrument] | None = None,
         quantity_step: Decimal | str | int = Decimal("0.00000001"),
         funding: Mapping[str | Symbol, pd.DataFrame | FundingRates] | None = None,
+        detail: Data | None = None,
         **config: Any,
     ) -> None:
         self.strategy = strategy
+        self._detail = [] if detail is None else _as_frames(detail, symbol)
         if funding is not None:
             config["funding"] = {str(k): v for k, v in funding.items()}
         self.config = BacktestConfig(cash=cash, commission=commission, **config)
@@ -92,7 +98,9 @@ class Backtest:
         strategy = self.strategy(**params)
         series = [_fresh(s) for s in self._frames]
         series += _resampled(series, strategy.extra_timeframes())
-        engine = BacktestEngine(series, self._instruments, self.config)
+        engine = BacktestEngine(
+            series, self._instruments, self.config, detail=[s.fresh() for s in self._detail]
+        )
         engine.add_strategy(strategy)
         return BacktestResult(engine.run(), strategy.params)
 

@@ -39,6 +39,25 @@ NEVER = -1.0
 
 
 @njit
+def detail_path(
+    o: NDArray[np.float64],
+    h: NDArray[np.float64],
+    low: NDArray[np.float64],
+    c: NDArray[np.float64],
+    high_first: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    """The lower-timeframe bars inside one bar, their four-point paths joined in time order."""
+    n = len(o)
+    path = np.empty(4 * n)
+    for k in range(n):
+        path[4 * k] = o[k]
+        path[4 * k + 1] = h[k] if high_first[k] else low[k]
+        path[4 * k + 2] = low[k] if high_first[k] else h[k]
+        path[4 * k + 3] = c[k]
+    return path
+
+
+@njit
 def bar_path(o: float, h: float, low: float, c: float, high_first: bool) -> NDArray[np.float64]:
     """The four points of a bar's assumed path: open, first extreme, second extreme, close."""
     path = np.empty(4)

@@ -42,6 +42,13 @@ def backtest(
     market_fill: Annotated[
         str, typer.Option("--market-fill", help="next_open or close.")
     ] = "next_open",
+    timeframe_detail: Annotated[
+        str | None,
+        typer.Option(
+            "--timeframe-detail",
+            help="Shorter bars that decide the order of fills inside each bar (e.g. 5m).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Backtest a strategy on catalog bars (the bundled samples when the catalog lacks them)."""
@@ -50,9 +57,13 @@ def backtest(
     chosen = [Symbol.parse(s) for s in (symbols or ["BTC/USDT"])]
     tf = Timeframe.parse(timeframe)
     series, source = load_series(context.catalog_path, venue, chosen, tf, start, end)
+    detail = None
+    if timeframe_detail is not None:
+        detail_tf = Timeframe.parse(timeframe_detail)
+        detail, _ = load_series(context.catalog_path, venue, chosen, detail_tf, start, end)
     overrides = parse_params(params or [])
     bt = Backtest(series, strategy_cls, cash=cash, commission=commission,
-                  market_fill=market_fill)  # fmt: skip
+                  market_fill=market_fill, detail=detail)  # fmt: skip
     result = bt.run(**overrides)
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2, default=str))
