@@ -9,7 +9,14 @@ from __future__ import annotations
 from enum import Enum
 
 
-class OrderSide(Enum):
+class _Enum(Enum):
+    """Members hash by identity: they are singletons, and the hot dictionaries and sets of
+    the engines look them up millions of times (``Enum`` hashes by name, in Python)."""
+
+    __hash__ = object.__hash__
+
+
+class OrderSide(_Enum):
     """The side of an order or a fill."""
 
     BUY = "BUY"
@@ -26,7 +33,7 @@ class OrderSide(Enum):
         return 1 if self is OrderSide.BUY else -1
 
 
-class OrderType(Enum):
+class OrderType(_Enum):
     """What an order does at the venue."""
 
     MARKET = "MARKET"
@@ -64,7 +71,7 @@ _STOP_TYPES = frozenset(
 )
 
 
-class TimeInForce(Enum):
+class TimeInForce(_Enum):
     """How long an order works: good till canceled, immediate or cancel, fill or kill, good till
     date (needs ``expire_time_ns``), or the trading day."""
 
@@ -75,7 +82,7 @@ class TimeInForce(Enum):
     DAY = "DAY"
 
 
-class OrderStatus(Enum):
+class OrderStatus(_Enum):
     """Where an order is in its life cycle.
 
     ``INITIALIZED`` orders exist only locally. ``SUBMITTED`` and ``PENDING_CANCEL`` orders wait
@@ -117,7 +124,7 @@ _CLOSED = frozenset(
 _IN_FLIGHT = frozenset({OrderStatus.SUBMITTED, OrderStatus.PENDING_CANCEL})
 
 
-class PositionSide(Enum):
+class PositionSide(_Enum):
     """The side of a net position, or of a signal's direction."""
 
     LONG = "LONG"
@@ -125,21 +132,21 @@ class PositionSide(Enum):
     FLAT = "FLAT"
 
 
-class LiquiditySide(Enum):
+class LiquiditySide(_Enum):
     """Whether a fill added liquidity to the book (maker) or took it (taker)."""
 
     MAKER = "MAKER"
     TAKER = "TAKER"
 
 
-class TrailingOffsetType(Enum):
+class TrailingOffsetType(_Enum):
     """How a trailing stop's offset is expressed: a price distance or basis points (1/100 %)."""
 
     PRICE = "PRICE"
     BASIS_POINTS = "BASIS_POINTS"
 
 
-class ContingencyType(Enum):
+class ContingencyType(_Enum):
     """How the orders of an order list depend on each other.
 
     ``OCO``: one fill cancels the others. ``OTO``: the parent's fill activates the children.

@@ -68,16 +68,13 @@ def _without_trailing_zeros(quotient: Decimal, places: int) -> Decimal:
     rounded like it when it has more than ``places`` decimals."""
     if not quotient:
         return _ZERO
-    exponent = quotient.as_tuple().exponent
-    assert isinstance(exponent, int)  # finite
+    reduced = quotient.normalize(EXACT)
+    exponent = int(reduced.as_tuple().exponent)
+    if exponent > 0:  # normalize wrote 1E+2 for 100
+        return reduced.quantize(_ONE, context=EXACT)
     if exponent < -places:
         n_num, n_den = quotient.as_integer_ratio()
         return _rational(n_num, n_den, places)
-    if exponent >= 0:
-        return quotient.quantize(_ONE, context=EXACT) if exponent else quotient
-    reduced = quotient.normalize(EXACT)
-    if int(reduced.as_tuple().exponent) > 0:  # normalize wrote 1E+2 for 100
-        return quotient.quantize(_ONE, context=EXACT)
     return reduced
 
 

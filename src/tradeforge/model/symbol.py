@@ -9,7 +9,7 @@ message that crosses an adapter.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_QUOTE = "USDT"
@@ -46,6 +46,22 @@ class Symbol:
     base: str
     quote: str
     settle: str | None = None
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        return self._hash  # computed once: symbols key every hot dictionary
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if other.__class__ is not Symbol:
+            return NotImplemented
+        assert isinstance(other, Symbol)
+        return self.base == other.base and self.quote == other.quote and self.settle == other.settle
+
+    def __reduce__(self) -> tuple[type[Symbol], tuple[str, str, str | None]]:
+        # rebuilt from its fields: a string hash differs between processes
+        return (Symbol, (self.base, self.quote, self.settle))
 
     def __post_init__(self) -> None:
         for role, code in (("base", self.base), ("quote", self.quote), ("settle", self.settle)):
@@ -58,6 +74,7 @@ class Symbol:
                 )
         if self.base == self.quote:
             raise SymbolError(f"base equals quote in symbol {self.base}/{self.quote}")
+        object.__setattr__(self, "_hash", hash((self.base, self.quote, self.settle)))
 
     @classmethod
     def parse(
