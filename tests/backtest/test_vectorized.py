@@ -77,6 +77,8 @@ def assert_same_trades(event: BacktestResult, vector: VectorizedResult) -> None:
     """Same round trips (times, prices, sizes, open or closed) and the same final equity."""
     expected, got = event.trades, vector.trades
     assert len(got) == len(expected) > 0
+    for column in ("entry_time", "exit_time"):
+        pd.testing.assert_series_equal(got[column], expected[column], check_index=False)
     assert list(got["entry_price"]) == list(expected["entry_price"])
     assert list(got["size"]) == list(expected["size"])
     pd.testing.assert_series_equal(
@@ -90,18 +92,14 @@ def assert_same_trades(event: BacktestResult, vector: VectorizedResult) -> None:
 def test_the_same_trades_as_the_event_driven_mode(seed: int) -> None:
     event, vector = both(walk(3_000, seed))
     assert_same_trades(event, vector)
-    expected = event.trades
-    pd.testing.assert_series_equal(
-        vector.trades["entry_time"], expected["entry_time"], check_index=False
-    )
-    pd.testing.assert_series_equal(
-        vector.trades["exit_time"], expected["exit_time"], check_index=False
-    )
 
 
 def test_the_same_trades_with_fills_at_the_close() -> None:
+    """A market order fills at its signal bar's close, stamped with that bar's close time."""
     event, vector = both(walk(3_000, 4), market_fill="close")
     assert_same_trades(event, vector)
+    first = vector.trades.iloc[0]
+    assert first["entry_time"] == pd.Timestamp(vector.series.ts_close[first["entry_bar"]], tz="UTC")
 
 
 def test_the_same_trades_on_real_bars() -> None:

@@ -21,12 +21,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from tradeforge.backtest.config import BacktestConfig
 from tradeforge.backtest.engine import BacktestEngine
 from tradeforge.backtest.perpetual import FundingRates
 from tradeforge.backtest.result import BacktestResult, VectorizedResult
 from tradeforge.backtest.vectorized import bind_strategy, simulate_signals
+from tradeforge.common.jit import njit
 from tradeforge.data.replay import BarSeries
 from tradeforge.data.resample import resample_bars
 from tradeforge.model.instrument import Instrument, InstrumentKind
@@ -191,9 +193,25 @@ def _infer_instrument(series: BarSeries, step: Decimal) -> Instrument:
 
 def _tick(series: BarSeries) -> Decimal:
     """The coarsest power of ten every price is a multiple of (at most 1e-8)."""
-    prices = np.concatenate([series.open, series.high, series.low, series.close])
+    columns = [
+        np.ascontiguousarray(c, dtype=np.float64)
+        for c in (series.open, series.high, series.low, series.close)
+    ]
     for places in range(9):
-        scaled = prices * 10**places
-        if np.allclose(scaled, np.round(scaled), rtol=0, atol=1e-6):
+        scale = float(10**places)
+        if all(_on_grid(c, scale, 1e-6) for c in columns):
             return Decimal(1).scaleb(-places)
     return Decimal("1e-8")
+
+
+@njit
+def _on_grid(values: NDArray[np.float64], scale: float, atol: float) -> bool:
+    """Whether every ``values * scale`` is within ``atol`` of an integer, as
+    ``np.allclose(scaled, np.round(scaled), rtol=0, atol=atol)`` decides; one pass that stops
+    at the first value off the grid."""
+    for x in values:
+        v = x * scale
+        r = np.rint(v)
+        if v != r and not abs(v - r) <= atol:
+            return False
+    return True

@@ -222,14 +222,21 @@ class VectorizedResult:
 
     @cached_property
     def trades(self) -> pd.DataFrame:
-        """Round trips with entry and exit times (fill bar open times) and prices; the exit
-        time of a trade still open is NaT."""
-        frame = self.run.trades()
-        opens = self.series.ts_open
-        exit_bars = frame["exit_bar"].to_numpy()
-        closed = exit_bars >= 0
-        frame["entry_time"] = pd.to_datetime(opens[frame["entry_bar"].to_numpy()], utc=True)
-        exit_times = pd.to_datetime(opens[np.where(closed, exit_bars, 0)], utc=True)
+        """Round trips with entry and exit times and prices; the exit time of a trade still
+        open is NaT.
+
+        A fill's time is the one the event-driven mode stamps it with: its bar's open time, or
+        its bar's close time for a market order filled at the close (``market_fill="close"``).
+        """
+        run, series = self.run, self.series
+        frame = run.trades()
+        times = series.ts_open[run.fill_bar]
+        if run.fill_at_close is not None:
+            times = np.where(run.fill_at_close, series.ts_close[run.fill_bar], times)
+        entries, exits = run.round_trip_fills()
+        closed = exits >= 0
+        frame["entry_time"] = pd.to_datetime(times[entries], utc=True)
+        exit_times = pd.to_datetime(times[np.where(closed, exits, 0)], utc=True)
         frame["exit_time"] = exit_times.where(closed)
         return frame
 

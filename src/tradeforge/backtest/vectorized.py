@@ -45,7 +45,12 @@ BoolArray = NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class SignalRun:
-    """Fills and equity of a vectorized run (float64)."""
+    """Fills and equity of a vectorized run (float64).
+
+    ``fill_at_close`` is True for a fill at its bar's close (a market order with
+    ``fill_at_close``), False for one during the bar (at the open, or a stop loss or take
+    profit on the bar's path); None means every fill is during its bar.
+    """
 
     fill_bar: NDArray[np.int64]
     fill_side: NDArray[np.int64]
@@ -56,6 +61,24 @@ class SignalRun:
     final_equity: float
     cash: float
     position: float
+    fill_at_close: BoolArray | None = None
+
+    def round_trip_fills(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """The fills of each round trip, in order.
+
+        Returns
+        -------
+        entries : numpy.ndarray of int
+            Index of each buy fill.
+        exits : numpy.ndarray of int
+            Index of the sell fill that closed it, -1 while the position is open.
+        """
+        buys = np.flatnonzero(self.fill_side > 0)
+        sells = np.flatnonzero(self.fill_side < 0)
+        # fills alternate buy, sell, buy ...: the k-th sell closes the k-th buy
+        exits = np.full(len(buys), -1, dtype=np.intp)
+        exits[: len(sells)] = sells
+        return buys, exits
 
     def trades(self) -> pd.DataFrame:
         """Round trips: entry and exit bar and price, size, PnL and fees.
@@ -64,11 +87,7 @@ class SignalRun:
         ``entry_price``, ``exit_price`` (NaN while open), ``size``, ``pnl`` (before fees, NaN
         while open) and ``fees`` (of both fills).
         """
-        buys = np.flatnonzero(self.fill_side > 0)
-        sells = np.flatnonzero(self.fill_side < 0)
-        # fills alternate buy, sell, buy ...: the k-th sell closes the k-th buy
-        exit_rows = np.full(len(buys), -1, dtype=np.int64)
-        exit_rows[: len(sells)] = sells
+        buys, exit_rows = self.round_trip_fills()
         closed = exit_rows >= 0
         row = np.where(closed, exit_rows, 0)  # any valid row where there is no exit
         qty, entry = self.fill_qty[buys], self.fill_price[buys]
@@ -196,11 +215,11 @@ def simulate_signals(  # noqa: PLR0917 - bars and signals are arrays by position
         float(cash), float(fee), float(quantity), float(fraction), float(step),
         bool(fill_at_close), float(stop_loss), float(take_profit), capacity,
     )  # fmt: skip
-    bars, sides, qtys, prices, fees, equity, count, final_cash, position = out
+    bars, sides, qtys, prices, fees, at_close, equity, count, final_cash, position = out
     k = int(count)
     final = float(final_cash + position * c[-1]) if n else float(cash)
     return SignalRun(bars[:k], sides[:k], qtys[:k], prices[:k], fees[:k], equity, final,
-                     float(final_cash), float(position))  # fmt: skip
+                     float(final_cash), float(position), at_close[:k])  # fmt: skip
 
 
 @njit
@@ -220,14 +239,15 @@ def _simulate(  # noqa: PLR0917 - one compiled pass
     stop_loss: float,
     take_profit: float,
     capacity: int,
-) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray, FloatArray, FloatArray,
-           int, float, float]:  # fmt: skip
+) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray, FloatArray, BoolArray,
+           FloatArray, int, float, float]:  # fmt: skip
     n = len(c)
     bars = np.empty(capacity, dtype=np.int64)
     sides = np.empty(capacity, dtype=np.int64)
     qtys = np.empty(capacity)
     prices = np.empty(capacity)
     fees = np.empty(capacity)
+    at_close = np.zeros(capacity, dtype=np.bool_)
     equity = np.empty(n)
     count = 0
     position = 0.0
@@ -257,14 +277,16 @@ def _simulate(  # noqa: PLR0917 - one compiled pass
             signal = -1
         if signal != 0:
             if fill_at_close:
+                filled = count
                 count, cash, position, entry_price = _fill(
                     signal, c[i], i, cash, position, entry_price, fee, quantity, fraction, step,
                     bars, sides, qtys, prices, fees, count,
                 )  # fmt: skip
+                at_close[filled] = count > filled
             elif i + 1 < n:
                 pending = signal
         equity[i] = cash + position * c[i]
-    return bars, sides, qtys, prices, fees, equity, count, cash, position
+    return bars, sides, qtys, prices, fees, at_close, equity, count, cash, position
 
 
 @njit
