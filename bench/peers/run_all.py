@@ -89,14 +89,14 @@ def print_table(results: Sequence[PeerResult]) -> None:
     """The speed table, fastest first, with each peer's time as a multiple of the fastest."""
     fastest = min(result.seconds for result in results)
     header = (
-        f"{'name':<16}{'version':<13}{'bars/s':>13}{'seconds':>10}{'CPU s':>9}{'trades':>8}"
+        f"{'name':<27}{'version':<13}{'bars/s':>13}{'seconds':>10}{'CPU s':>9}{'trades':>8}"
         f"{'final equity':>18}{'peak RSS MB':>13}{'start RSS':>11}{'vs fastest':>12}"
     )
     print(header)
     print("-" * len(header))
     for r in sorted(results, key=lambda item: item.seconds):
         print(
-            f"{r.name:<16}{r.version:<13}{r.bars_per_second:>13,.0f}{r.seconds:>10.3f}"
+            f"{r.name:<27}{r.version:<13}{r.bars_per_second:>13,.0f}{r.seconds:>10.3f}"
             f"{_seconds(r.cpu_seconds):>9}{r.trades:>8}{r.final_equity:>18.9f}{_mb(r.peak_rss_mb):>13}"
             f"{_mb(r.start_rss_mb):>11}{r.seconds / fastest:>11.1f}x"
         )
@@ -117,7 +117,7 @@ def mismatches(results: Sequence[PeerResult], expected: PeerResult) -> int:
         agree = agree and math.isfinite(relative) and relative <= REL_TOL
         failures += not agree
         print(
-            f"{r.name:<16}trades {trades_diff:+d}  open {r.open_trades}  "
+            f"{r.name:<27}trades {trades_diff:+d}  open {r.open_trades}  "
             f"equity {equity_diff:+.3e} (rel {relative:.1e})  "
             f"{'OK' if agree else 'MISMATCH'}{'  ' + r.notes if r.notes else ''}"
         )

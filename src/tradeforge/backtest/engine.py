@@ -141,7 +141,7 @@ class BacktestEngine:
             liquidation_fee=cfg.liquidation_fee,
         )
         for s in self.execution_series().values():
-            exchange.set_price_source(s.symbol, s.lines["close"]._list, s.cursor)
+            exchange.set_price_source(s.symbol, s.close, s.cursor)
         self._set_funding(exchange)
         return exchange
 

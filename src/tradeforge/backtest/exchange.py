@@ -141,7 +141,7 @@ class SimulatedExchange:
         self.has_working_orders = False
         self._pending_cancels = False  # a cancel request is on its way (latency)
         self._detail: dict[Symbol, BarSeries] = {}
-        self._price_sources: dict[Symbol, tuple[list[float], Cursor]] = {}
+        self._price_sources: dict[Symbol, tuple[NDArray[np.float64], Cursor]] = {}
         # perpetual futures: funding schedule, liquidation (see set_funding, _check_liquidation)
         self.liquidation_fee = liquidation_fee
         self._funding: dict[Symbol, FundingRates] = {}
@@ -165,10 +165,10 @@ class SimulatedExchange:
         source = self._price_sources.get(symbol)
         if source is not None:
             closes, cursor = source
-            return closes[cursor.i] if cursor.i >= 0 else None
+            return float(closes[cursor.i]) if cursor.i >= 0 else None
         return self._last.get(symbol)
 
-    def set_price_source(self, symbol: Symbol, closes: list[float], cursor: Cursor) -> None:
+    def set_price_source(self, symbol: Symbol, closes: NDArray[np.float64], cursor: Cursor) -> None:
         """Read ``symbol``'s last price from a replayed series (the close at its cursor), so a
         backtest need not tell the exchange every close of a bar without orders."""
         self._price_sources[symbol] = (closes, cursor)

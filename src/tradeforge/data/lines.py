@@ -53,7 +53,7 @@ class Line:
         self._values = values
         self._cached_list: list[float] | None = None
         self._cursor = cursor
-        self._crosses: dict[object, list[bool]] = {}
+        self._crosses: dict[object, frozenset[int]] = {}
         self.name = name
 
     @property
@@ -102,6 +102,11 @@ class Line:
         i = self._cursor.i
         return self._list[i] if i >= 0 else float("nan")
 
+    @property
+    def cursor(self) -> Cursor:
+        """The cursor of the series this line moves with (a :class:`BarSeries`' ``cursor``)."""
+        return self._cursor
+
     def full(self) -> FloatArray:
         """The whole series, for the engine and for indicator computation at start only."""
         return self._values
@@ -120,9 +125,9 @@ def crossover(a: Line, b: Line | float) -> bool:
     if i < 1:
         return False
     try:
-        return a._crosses[b][i]
+        return i in a._crosses[b]
     except KeyError:
-        return _cross_list(a, b, above=True)[i]
+        return i in _crossings(a, b, above=True)
 
 
 def crossunder(a: Line, b: Line | float) -> bool:
@@ -131,9 +136,9 @@ def crossunder(a: Line, b: Line | float) -> bool:
     if i < 1:
         return False
     try:
-        return a._crosses[("under", b)][i]
+        return i in a._crosses[("under", b)]
     except KeyError:
-        return _cross_list(a, b, above=False)[i]
+        return i in _crossings(a, b, above=False)
 
 
 def crosses_above(a: Line | FloatArray, b: Line | FloatArray | float) -> NDArray[np.bool_]:
@@ -178,7 +183,9 @@ def crosses_above(a: Line | FloatArray, b: Line | FloatArray | float) -> NDArray
     return crossed
 
 
-def _cross_list(a: Line, b: Line | float, *, above: bool) -> list[bool]:
+def _crossings(a: Line, b: Line | float, *, above: bool) -> frozenset[int]:
+    """The bars where ``a`` crossed ``b``, computed once per pair: a set, because crossings
+    are few (a list of flags would cost 8 bytes per bar)."""
     if isinstance(b, Line) and b._cursor is not a._cursor:
         raise ValueError(f"cannot cross {a.name} with {b.name}: they belong to different series")
     crossed = (
@@ -186,6 +193,6 @@ def _cross_list(a: Line, b: Line | float, *, above: bool) -> list[bool]:
         if above
         else crosses_above(b if isinstance(b, Line) else np.full_like(a.full(), float(b)), a)
     )
-    result: list[bool] = crossed.tolist()
+    result = frozenset(np.flatnonzero(crossed).tolist())
     a._crosses[b if above else ("under", b)] = result
     return result

@@ -255,7 +255,7 @@ class Order:
         self._filled_notional = Decimal(0)
         self._fees: dict[str, Decimal] = {}
         self._venue_order_id: str | None = None
-        self._trade_ids: set[str] = set()
+        self._trade_ids: tuple[str, ...] = ()  # few per order: a tuple is the smallest
         self._events: list[OrderEvent] = [init]
 
     @classmethod
@@ -622,7 +622,7 @@ class Order:
             raise DuplicateFillError(
                 f"order {self.client_order_id}: trade_id {event.trade_id} already applied"
             )
-        self._trade_ids.add(event.trade_id)
+        self._trade_ids += (event.trade_id,)
         self._filled_qty = Quantity(EXACT.add(self._filled_qty, qty))
         self._filled_notional = EXACT.add(
             self._filled_notional, EXACT.multiply(qty, event.last_price)
