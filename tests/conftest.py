@@ -1,6 +1,7 @@
 """Shared fixtures: where the real data lives, and the PostgreSQL / Redis gate.
 
-Tests marked ``postgres`` or ``redis`` skip when the server is unreachable, except when
+Tests marked ``postgres`` or ``redis`` skip when the server is unreachable, and tests marked
+``browser`` when Chromium (or Playwright) is missing, except when
 ``TRADEFORGE_REQUIRE_SERVICES=1`` (set by ``.ci/run``): then any skip of such a test, for
 whatever reason, is reported as a failure, so CI can never pass without them.
 """
@@ -8,6 +9,7 @@ whatever reason, is reported as a failure, so CI can never pass without them.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Generator
 from pathlib import Path
@@ -20,7 +22,7 @@ pytest_plugins = ["pytester"]
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO_ROOT.parent / "shared" / "data").resolve()
 REQUIRE_SERVICES = os.environ.get("TRADEFORGE_REQUIRE_SERVICES") == "1"
-SERVICE_MARKERS = ("postgres", "redis")
+SERVICE_MARKERS = ("postgres", "redis", "browser")
 DEFAULT_URLS = {
     "postgres": "postgresql://postgres@127.0.0.1:5432/test",
     "redis": "redis://127.0.0.1:6379/0",
@@ -59,6 +61,19 @@ def postgres_url() -> str:
 def redis_url() -> str:
     """URL of the test Redis server (skips, or fails under CI, when unreachable)."""
     return _require("redis")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of a Chromium binary for Playwright: ``TRADEFORGE_TEST_CHROMIUM``, else Debian's
+    ``chromium`` on the PATH (skips, or fails under CI, when missing; no browser download)."""
+    pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
+    configured = os.environ.get("TRADEFORGE_TEST_CHROMIUM")
+    found = configured if configured else shutil.which("chromium")
+    if not found or not Path(found).is_file():
+        where = found or "chromium on the PATH"
+        pytest.skip(f"needs Chromium at {where} (apt-get install chromium)")
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,10 @@ def catalog_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def invoke(catalog_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     """``invoke("data", "list", "--json")`` runs the CLI with ``--catalog`` set to a temp dir."""
-    for variable in ("TRADEFORGE_CONFIG", "TRADEFORGE_PROFILE", "TRADEFORGE_HOME"):
+    for variable in ("TRADEFORGE_CONFIG", "TRADEFORGE_PROFILE"):
         monkeypatch.delenv(variable, raising=False)
+    # state the commands write (the demo's HTML report) goes to a temporary home
+    monkeypatch.setenv("TRADEFORGE_HOME", str(catalog_dir.parent / "home"))
     runner = CliRunner()
 
     def run(*args: str) -> Result:

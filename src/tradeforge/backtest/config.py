@@ -51,6 +51,13 @@ class BacktestConfig(BaseModel):
     liquidation_fee : Decimal
         Fee rate charged on the notional of a liquidation (default 0). ``account="margin"``
         only.
+    calendar : {"crypto", "equity"}
+        How statistics annualize: ``"crypto"`` (default) counts 365 days of 24 h, so a year
+        is ``365 × 86,400 / bar seconds`` bars; ``"equity"`` 252 trading days of 6.5 h (see
+        :class:`~tradeforge.backtest.stats.Calendar`).
+    risk_free_rate : float
+        Annual risk-free rate the Sharpe and Sortino ratios subtract (0.04 is 4 %), compounded
+        to a per-bar rate.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
@@ -69,6 +76,8 @@ class BacktestConfig(BaseModel):
     funding: dict[str, FundingRates] | None = None
     maintenance_margin_rate: Decimal | None = Field(default=Decimal("0.005"), ge=0, lt=1)
     liquidation_fee: Decimal = Field(default=Decimal(0), ge=0, lt=1)
+    calendar: Literal["crypto", "equity"] = "crypto"
+    risk_free_rate: float = Field(default=0.0, gt=-1, lt=1)
 
     @field_validator(
         "cash", "leverage", "commission", "maintenance_margin_rate", "liquidation_fee",

@@ -68,7 +68,7 @@ class Backtest:
     **config
         Other :class:`~tradeforge.backtest.config.BacktestConfig` fields (``market_fill``,
         ``intrabar``, ``account``, ``leverage``, ``slippage_bps``, ``maintenance_margin_rate``,
-        ``liquidation_fee`` ...).
+        ``liquidation_fee``, and for the statistics ``calendar`` and ``risk_free_rate`` ...).
     """
 
     def __init__(

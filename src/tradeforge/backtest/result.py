@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 
 from tradeforge.backtest.engine import EngineRun
 from tradeforge.backtest.equity import equity_curve
-from tradeforge.backtest.stats import compute_stats
+from tradeforge.backtest.stats import CALENDARS, Calendar, Stats, compute_stats
 from tradeforge.backtest.vectorized import SignalRun
 from tradeforge.data.replay import BarSeries
 from tradeforge.model.events import OrderFilled
@@ -97,7 +98,7 @@ class BacktestResult:
             }
             for o in self.run.execution.orders.values()
         ]
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=_ORDER_COLUMNS)
 
     @cached_property
     def fills(self) -> pd.DataFrame:
@@ -143,19 +144,50 @@ class BacktestResult:
         )
 
     @cached_property
-    def stats(self) -> dict[str, Any]:
-        """Summary statistics (see :mod:`tradeforge.backtest.stats`)."""
-        first = self.run.series[0]
+    def stats(self) -> Stats:
+        """Summary statistics, annualized with the run's ``calendar`` and ``risk_free_rate``
+        (:class:`~tradeforge.backtest.config.BacktestConfig`); see
+        :mod:`tradeforge.backtest.stats`. ``stats.sharpe`` and ``stats["sharpe"]`` both work."""
+        return self.stats_with()
+
+    def stats_with(
+        self,
+        *,
+        calendar: str | Calendar | None = None,
+        risk_free_rate: float | None = None,
+        periods_per_year: float | None = None,
+    ) -> Stats:
+        """The statistics under other conventions than the run's.
+
+        Parameters
+        ----------
+        calendar : {"crypto", "equity"} or Calendar, optional
+            Default: the run's ``BacktestConfig.calendar``.
+        risk_free_rate : float, optional
+            Annual rate; default: the run's ``BacktestConfig.risk_free_rate``.
+        periods_per_year : float, optional
+            Overrides the calendar (monthly bars default to 12).
+
+        Returns
+        -------
+        Stats
+        """
+        config, first = self.run.config, self.run.series[0]
+        chosen = calendar if calendar is not None else config.calendar
         hold = float(first.close[-1] / first.open[0] - 1.0) if len(first) else 0.0
         return compute_stats(
             self.equity,
             self.trades,
-            initial_cash=float(self.portfolio.initial_cash),
-            final_equity=float(self.final_equity),
-            fees=float(self.portfolio.fees),
-            funding_paid=float(self.portfolio.funding),
+            initial_cash=self.portfolio.initial_cash,
+            final_equity=self.final_equity,
+            fees=self.portfolio.fees,
+            funding_paid=self.portfolio.funding,
             buy_and_hold=hold,
             exposure=self._exposure(),
+            bar_seconds=first.timeframe.nanos / 1e9,
+            calendar=CALENDARS[chosen] if isinstance(chosen, str) else chosen,
+            risk_free_rate=config.risk_free_rate if risk_free_rate is None else risk_free_rate,
+            periods_per_year=periods_per_year or (12.0 if first.timeframe.is_calendar else None),
         )
 
     def _exposure(self) -> float:
@@ -179,17 +211,55 @@ class BacktestResult:
         return self.portfolio.accounting_gap()
 
     def summary(self) -> dict[str, Any]:
-        """The figures ``--json`` prints."""
-        stats = self.stats
+        """What ``--json`` prints: the parameters, the headline figures (returns as fractions)
+        and every statistic under ``"stats"``, JSON-ready (:meth:`Stats.to_json`: no NaN or
+        infinity, ``null`` instead)."""
+        stats = self.stats.to_json()
         return {
             "params": self.params,
             "trades": stats["trades"],
             "final_equity": str(self.final_equity),
-            "total_return": stats["total_return_pct"] / 100.0,
-            "max_drawdown": stats["max_drawdown_pct"] / 100.0,
+            "total_return": self.stats.total_return_pct / 100.0,
+            "max_drawdown": self.stats.max_drawdown_pct / 100.0,
             "sharpe": stats["sharpe"],
             "stats": stats,
         }
+
+    def report(self, path: str | Path = "report.html", *, title: str | None = None) -> Path:
+        """Write this run's interactive HTML report, one self-contained file.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file to write (parent folders are created).
+        title : str, optional
+            The page title; default ``Strategy(params) on SYMBOL TIMEFRAME``.
+
+        Returns
+        -------
+        Path
+            The file written (see :func:`tradeforge.report.write_report`).
+        """
+        from tradeforge.report import write_report  # noqa: PLC0415 - plotly only when asked
+
+        return write_report(self, path, title=title)
+
+    def export(self, directory: str | Path) -> dict[str, Path]:
+        """Write ``trades.csv``, ``orders.csv``, ``equity.csv`` and ``summary.json``.
+
+        Parameters
+        ----------
+        directory : str or Path
+            Where to write (created when missing).
+
+        Returns
+        -------
+        dict of str to Path
+            The files written, by name (see :func:`tradeforge.report.export`).
+        """
+        from tradeforge.report import export  # noqa: PLC0415 - plotly only when asked
+
+        return export(self, directory)
 
 
 _TRADE_COLUMNS = [
@@ -208,6 +278,21 @@ _TRADE_COLUMNS = [
     "exit_order",
     "tags",
     "exit_tags",
+]
+_ORDER_COLUMNS = [
+    "client_order_id",
+    "symbol",
+    "side",
+    "type",
+    "quantity",
+    "price",
+    "stop_price",
+    "status",
+    "filled_qty",
+    "avg_px",
+    "ts_init",
+    "reason",
+    "tags",
 ]
 
 

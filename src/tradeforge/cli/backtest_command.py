@@ -49,6 +49,13 @@ def backtest(
             help="Shorter bars that decide the order of fills inside each bar (e.g. 5m).",
         ),
     ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the HTML report to this file.")
+    ] = None,
+    export_dir: Annotated[
+        Path | None,
+        typer.Option("--export", help="Write trades, orders, equity CSV and summary JSON here."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Backtest a strategy on catalog bars (the bundled samples when the catalog lacks them)."""
@@ -65,10 +72,36 @@ def backtest(
     bt = Backtest(series, strategy_cls, cash=cash, commission=commission,
                   market_fill=market_fill, detail=detail)  # fmt: skip
     result = bt.run(**overrides)
+    written = write_outputs(result, report, export_dir)
     if as_json:
-        typer.echo(json.dumps(result.summary(), indent=2, default=str))
+        typer.echo(json.dumps({**result.summary(), **written}, indent=2, default=str))
         return
     print_result(context.console, strategy_cls.__name__, result, f"{venue} {source}")
+    print_written(context.console, written)
+
+
+def write_outputs(
+    result: BacktestResult, report: Path | None, export_dir: Path | None
+) -> dict[str, Any]:
+    """Write the HTML report and the exports asked for; the absolute paths written, for
+    ``--json`` (``{"report": path, "export": {"trades": path, ...}}``)."""
+    written: dict[str, Any] = {}
+    if report is not None:
+        written["report"] = str(result.report(report).resolve())
+    if export_dir is not None:
+        files = result.export(export_dir)
+        written["export"] = {name: str(path.resolve()) for name, path in files.items()}
+    return written
+
+
+def print_written(console: Console, written: dict[str, Any]) -> None:
+    """One line for the report and one for the exports (nothing when nothing was written)."""
+    if "report" in written:
+        console.print(f"HTML report: {written['report']}", soft_wrap=True)
+    if "export" in written:
+        paths = [Path(p) for p in written["export"].values()]
+        names = ", ".join(p.name for p in paths)
+        console.print(f"exported {names} to {paths[0].parent}", soft_wrap=True)
 
 
 def load_series(

@@ -24,6 +24,11 @@ class CliContext:
         """The catalog folder: ``--catalog`` when given, else the configured one."""
         return self.catalog_override or self.config.catalog_path
 
+    @property
+    def reports_path(self) -> Path:
+        """Where commands write reports by default: ``<home>/reports``."""
+        return self.config.home / "reports"
+
 
 def cli_context(ctx: typer.Context) -> CliContext:
     """The :class:`CliContext` the main callback stored."""

@@ -2,12 +2,15 @@
 
 Import the bundled sample candles into the local catalog, print their validation report, then
 backtest the built-in breakout strategy on the bundled BTC/USDT hourly bars and print its
-summary. Later issues add the HTML report and a live demo against the local sandbox.
+summary, and write its interactive HTML report to ``<home>/reports/demo-breakout.html``. A later
+issue adds a live demo against the local sandbox.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,6 +29,8 @@ from tradeforge.samples import SAMPLE_CATALOG
 from tradeforge.strategies import Breakout
 
 HEADLINE_SERIES = "binance BTC/USDT 5m"
+DEMO_REPORT = "demo-breakout.html"
+"""File name of the demo's HTML report, in ``<home>/reports``."""
 
 
 def demo(
@@ -54,17 +59,31 @@ def demo(
             reports.append((label, validate_bars(stored, info.timeframe, outlier_sigma=sigma)))
             progress.advance(task)
     result = _demo_backtest(catalog)
+    report, seconds = _write_report(result, context.reports_path / DEMO_REPORT)
     if as_json:
         document = {
             "catalog": str(catalog.root),
             "series": {k: r.to_dict() for k, r in reports},
             "backtest": {"strategy": "breakout", "symbol": "BTC/USDT", "timeframe": "1h",
                          **result.summary()},
+            "report": str(report),
         }  # fmt: skip
         typer.echo(json.dumps(document, indent=2, default=str))
         return
     _print(context.console, catalog, reports)
     print_result(context.console, "Breakout", result, "binance BTC/USDT 1h (bundled samples)")
+    context.console.print(
+        f"HTML report ({report.stat().st_size / 1e6:.1f} MB, written in {seconds:.1f} s), "
+        f"open it in a browser: {report}",
+        soft_wrap=True,
+    )
+
+
+def _write_report(result: BacktestResult, path: Path) -> tuple[Path, float]:
+    """The demo's HTML report, written to ``path``; its absolute path and the seconds taken."""
+    started = time.perf_counter()
+    written = result.report(path, title="tradeforge demo: Breakout on BTC/USDT 1h").resolve()
+    return written, time.perf_counter() - started
 
 
 def _demo_backtest(catalog: ParquetCatalog) -> BacktestResult:

@@ -15,6 +15,7 @@ from tradeforge.cli.context import CliContext, cli_context
 from tradeforge.cli.data_commands import data_app
 from tradeforge.cli.demo import demo
 from tradeforge.cli.errors import run_reporting_errors
+from tradeforge.cli.report_commands import report_app
 from tradeforge.common.config import load_config
 from tradeforge.model.symbol import set_default_quote
 
@@ -83,6 +84,7 @@ def config_show(
 app.add_typer(data_app, name="data")
 app.command("demo")(demo)
 app.command("backtest")(backtest)
+app.add_typer(report_app, name="report")
 
 
 def main() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 from rich.table import Table
@@ -170,54 +173,105 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+# (key, label, kind): kinds decide the format and the colour (see _stat_text)
 _STAT_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("start", "Start", ""),
-    ("end", "End", ""),
-    ("duration", "Duration", ""),
+    ("start", "Start", "time"),
+    ("end", "End", "time"),
+    ("duration", "Duration", "duration"),
     ("exposure_pct", "Exposure time", "%"),
     ("final_equity", "Final equity", "money"),
     ("peak_equity", "Peak equity", "money"),
-    ("total_return_pct", "Total return", "signed%"),
-    ("buy_and_hold_return_pct", "Buy & hold return", "signed%"),
-    ("cagr_pct", "CAGR", "signed%"),
+    ("total_return_pct", "Total return", "return%"),
+    ("buy_and_hold_return_pct", "Buy & hold return", "return%"),
+    ("cagr_pct", "CAGR", "return%"),
     ("volatility_ann_pct", "Volatility (ann.)", "%"),
     ("sharpe", "Sharpe ratio", "ratio"),
     ("sortino", "Sortino ratio", "ratio"),
-    ("max_drawdown_pct", "Max drawdown", "signed%"),
-    ("max_drawdown_duration", "Max drawdown duration", ""),
-    ("trades", "Trades", ""),
+    ("calmar", "Calmar ratio", "ratio"),
+    ("max_drawdown_pct", "Max drawdown", "drawdown%"),
+    ("max_drawdown_duration", "Max drawdown duration", "duration"),
+    ("avg_drawdown_pct", "Avg drawdown", "drawdown%"),
+    ("avg_drawdown_duration", "Avg drawdown duration", "duration"),
+    ("trades", "Trades", "count"),
     ("win_rate_pct", "Win rate", "%"),
-    ("best_trade_pct", "Best trade", "signed%"),
-    ("worst_trade_pct", "Worst trade", "signed%"),
-    ("avg_trade_pct", "Avg trade", "signed%"),
+    ("best_trade_pct", "Best trade", "return%"),
+    ("worst_trade_pct", "Worst trade", "return%"),
+    ("avg_trade_pct", "Avg trade", "return%"),
     ("profit_factor", "Profit factor", "ratio"),
+    ("expectancy", "Expectancy", "pnl"),
+    ("sqn", "SQN", "ratio"),
+    ("kelly", "Kelly criterion", "ratio"),
+    ("avg_trade_duration", "Avg trade duration", "duration"),
+    ("max_trade_duration", "Max trade duration", "duration"),
     ("fees", "Fees paid", "money"),
+    ("funding_paid", "Funding paid", "money"),
 )
+_SKIP_WHEN_ZERO = frozenset({"funding_paid"})
 
 
-def stats_table(title: str, stats: dict[str, object]) -> Table:
-    """The key statistics of a backtest: gains green, losses red."""
-    table = Table(title=title, show_header=False, title_justify="left")
+def stats_table(title: str, stats: Mapping[str, object]) -> Table:
+    """The key statistics of a backtest (:class:`~tradeforge.backtest.stats.Stats`).
+
+    Returns and PnL are green when positive and red when negative, drawdowns red, everything
+    else neutral; funding shows only when some was paid or received, and a line per symbol
+    only with several symbols.
+    """
+    # wide enough for a title of up to 80 characters on one line
+    table = Table(
+        title=title, show_header=False, title_justify="left", min_width=min(len(title), 80)
+    )
     table.add_column("stat", style="bold")
     table.add_column("value", justify="right")
     for key, label, kind in _STAT_ROWS:
-        if key in stats:
-            table.add_row(label, _stat_text(stats[key], kind))
+        value = stats.get(key)
+        if value is None or (key in _SKIP_WHEN_ZERO and not value):
+            continue
+        table.add_row(label, _stat_text(value, kind))
+    per_symbol = stats.get("per_symbol")
+    if isinstance(per_symbol, Mapping) and len(per_symbol) > 1:
+        for symbol, row in per_symbol.items():
+            table.add_row(f"  {symbol}", _symbol_text(row))
     return table
 
 
+def _symbol_text(row: Any) -> Text:
+    pnl = float(row.pnl)
+    return Text.assemble(
+        f"{row.trades:,} trades, {row.win_rate_pct:.1f} % won, PnL ",
+        (f"{pnl:+,.2f}", _sign_style(pnl)),
+        f", fees {float(row.fees):,.2f}",
+    )
+
+
+def _sign_style(number: float) -> str:
+    return "green" if number > 0 else "red" if number < 0 else ""
+
+
 def _stat_text(value: object, kind: str) -> Text:
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    if isinstance(value, pd.Timestamp):
+        return Text(value.strftime("%Y-%m-%d %H:%M"))
+    if isinstance(value, pd.Timedelta):
+        return Text(str(value.round("s")))
+    if not isinstance(value, int | float | Decimal) or isinstance(value, bool):
         return Text(str(value))
     number = float(value)
-    if kind == "money":
-        return Text(f"{number:,.2f}")
-    if kind == "%":
-        return Text(f"{number:.2f} %")
-    if kind == "ratio":
-        return Text(f"{number:.3f}", style="green" if number > 0 else "red" if number < 0 else "")
-    if kind == "signed%":
-        return Text(
-            f"{number:+.2f} %", style="green" if number > 0 else "red" if number < 0 else ""
-        )
-    return Text(f"{number:g}")
+    if math.isinf(number):
+        return Text("∞" if number > 0 else "-∞", style=_style(number, kind))
+    text = {
+        "money": f"{number:,.2f}",
+        "pnl": f"{number:+,.2f}",
+        "%": f"{number:.2f} %",
+        "return%": f"{number:+.2f} %",
+        "drawdown%": f"{number:.2f} %",
+        "ratio": f"{number:.3f}",
+        "count": f"{number:,.0f}",
+    }.get(kind, f"{number:g}")
+    return Text(text, style=_style(number, kind))
+
+
+def _style(number: float, kind: str) -> str:
+    if kind in ("return%", "pnl"):
+        return _sign_style(number)
+    if kind == "drawdown%" and number < 0:
+        return "red"
+    return ""

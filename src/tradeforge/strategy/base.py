@@ -197,6 +197,11 @@ class Strategy:
         return SeriesView(self.ctx.find_series(sym, tf))
 
     @property
+    def indicators(self) -> tuple[Line, ...]:
+        """Every line :meth:`indicator` made, in order (for plots and reports)."""
+        return tuple(self._indicators)
+
+    @property
     def time(self) -> int:
         """The engine's current time, ns UTC."""
         return self.ctx.clock.timestamp_ns()
