@@ -113,3 +113,10 @@ def test_zero_trade_run_gives_a_complete_report(no_trades_report: Path) -> None:
     assert "no closed trades" in html  # the trade-return histogram says why it is empty
     names = [trace.get("name") for trace in plot_data(html, "chart-price")]
     assert "entries" not in names
+
+
+def test_the_same_run_writes_the_same_file(
+    breakout: BacktestResult, breakout_report: Path, tmp_path: Path
+) -> None:
+    again = breakout.report(tmp_path / "again.html")
+    assert again.read_bytes() == breakout_report.read_bytes()

@@ -6,7 +6,6 @@ pan, hover, a range slider on the price).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,13 +117,13 @@ def page(
     if side_by_side and len(blocks) >= 2:
         blocks[:2] = [f'<div class="grid">{blocks[0]}{blocks[1]}</div>']
     body = "".join(blocks)
-    stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, tradeforge {__version__}"
+    stamp = f"tradeforge {__version__}"  # no wall-clock time: the same run, the same file
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{CSS}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
         f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p>"
-        f"<p>generated {escape(stamp)}</p></header>"
+        f"<p>made with {escape(stamp)}</p></header>"
         f"<nav>{nav}</nav><main>{body}</main></body></html>\n"
     )
 
