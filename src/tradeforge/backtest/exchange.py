@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 
 from tradeforge.backtest.matching import NEVER, bar_path, detail_path, first_touch, price_at
 from tradeforge.backtest.models import LatencyModel, NoSlippage, SlippageModel, VolumeParticipation
-from tradeforge.backtest.perpetual import FundingRates
+from tradeforge.backtest.perpetual import FundingRates, FundingSchedule
 from tradeforge.backtest.resting import RestingOrder
 from tradeforge.backtest.venue_account import CashAccount, MarginAccount
 from tradeforge.common.clock import Clock
@@ -70,7 +70,6 @@ EventHandler = Callable[[VenueEvent], None]
 
 _NOT_RESTING = {OrderType.MARKET}
 _ONE = Decimal(1)
-_NO_FUNDING = 2**63 - 1  # a time after every bar: nothing due
 # (trade seq, funding seq, liquidation price as float, exact, long) of a position
 _LiquidationLevel = tuple[int, int, float, Decimal | None, bool]
 
@@ -144,9 +143,7 @@ class SimulatedExchange:
         self._price_sources: dict[Symbol, tuple[NDArray[np.float64], Cursor]] = {}
         # perpetual futures: funding schedule, liquidation (see set_funding, _check_liquidation)
         self.liquidation_fee = liquidation_fee
-        self._funding: dict[Symbol, FundingRates] = {}
-        self._funding_next: dict[Symbol, int] = {}  # index of the next unsettled funding time
-        self._next_funding_ns = _NO_FUNDING  # earliest unsettled funding time of any symbol
+        self._funding = FundingSchedule()
         self._funding_seq = 0
         self._liquidation_seq = 0
         self._liq_cache: dict[Symbol, _LiquidationLevel] = {}
@@ -334,7 +331,7 @@ class SimulatedExchange:
         """
         # perpetual hook: one comparison per bar when no funding is due; funding times before
         # this bar are settled on the position held before its trades
-        funding_due = ts_close >= self._next_funding_ns
+        funding_due = ts_close >= self._funding.next_ns
         if funding_due:
             self._settle_funding(symbol, ts_open, None)
         working = self._working.get(symbol)
@@ -595,36 +592,26 @@ class SimulatedExchange:
             first, end = np.searchsorted(detail.ts_open, (ts_open, ts_close))
             if end > first:
                 do, dh, dl = detail.open[first:end], detail.high[first:end], detail.low[first:end]
-                return detail_path(
-                    do, dh, dl, detail.close[first:end], self._highs_first(symbol, do, dh, dl)
-                )
+                forced = self._forced_high_first(symbol)
+                highs = np.full(len(do), forced) if forced is not None else (dh - do) <= (do - dl)
+                return detail_path(do, dh, dl, detail.close[first:end], highs)
         return bar_path(o, h, low, c, self._high_first(symbol, o, h, low))
 
-    def _highs_first(
-        self,
-        symbol: Symbol,
-        o: NDArray[np.float64],
-        h: NDArray[np.float64],
-        low: NDArray[np.float64],
-    ) -> NDArray[np.bool_]:
-        """:meth:`_high_first` for each lower-timeframe bar (the position held at the bar's
-        start decides the adverse and favorable modes)."""
-        mode = self.intrabar
-        if mode in ("high_first", "low_first"):
-            return np.full(len(o), mode == "high_first")
-        held = self._net_position(symbol)
-        if held and mode in ("adverse", "favorable"):
-            return np.full(len(o), (held < 0) == (mode == "adverse"))
-        return np.asarray((h - o) <= (o - low))
-
     def _high_first(self, symbol: Symbol, o: float, h: float, low: float) -> bool:
+        """Whether the bar's path visits its high before its low (``intrabar``)."""
+        forced = self._forced_high_first(symbol)
+        return (h - o) <= (o - low) if forced is None else forced
+
+    def _forced_high_first(self, symbol: Symbol) -> bool | None:
+        """The ``intrabar`` mode's answer for every bar of ``symbol`` now; None when each bar
+        decides by itself (the extreme nearest its open first)."""
         mode = self.intrabar
         if mode in ("high_first", "low_first"):
             return mode == "high_first"
         held = self._net_position(symbol)
         if held and mode in ("adverse", "favorable"):
             return (held < 0) == (mode == "adverse")
-        return (h - o) <= (o - low)
+        return None
 
     def _net_position(self, symbol: Symbol) -> Decimal:
         if isinstance(self.account, MarginAccount):
@@ -657,9 +644,7 @@ class SimulatedExchange:
             )
         if symbol not in self.instruments:
             raise ValueError(f"funding for {symbol}, which {self.venue} does not list")
-        self._funding[symbol] = rates
-        self._funding_next[symbol] = 0
-        self._next_funding_ns = self._earliest_funding()
+        self._funding.add(symbol, rates)
 
     @property
     def position_watch(self) -> MarginAccount | None:
@@ -673,25 +658,11 @@ class SimulatedExchange:
             return account
         return None
 
-    def _earliest_funding(self) -> int:
-        earliest = _NO_FUNDING
-        for symbol, rates in self._funding.items():
-            k = self._funding_next[symbol]
-            if k < len(rates):
-                earliest = min(earliest, int(rates.ts[k]))
-        return earliest
-
     def _settle_funding(self, symbol: Symbol, until_ns: int, close: float | None) -> None:
         """Settle ``symbol``'s funding times up to ``until_ns``, marked at the rates' marks or
         ``close`` (the last price when None: the close of the bar before)."""
-        rates = self._funding.get(symbol)
-        if rates is not None:
-            k, times = self._funding_next[symbol], rates.ts
-            while k < len(times) and times[k] <= until_ns:
-                self._pay_funding(symbol, rates, k, close)
-                k += 1
-            self._funding_next[symbol] = k
-        self._next_funding_ns = self._earliest_funding()
+        for rates, k in self._funding.take_due(symbol, until_ns):
+            self._pay_funding(symbol, rates, k, close)
 
     def _pay_funding(
         self, symbol: Symbol, rates: FundingRates, k: int, close: float | None

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from tradeforge.model.symbol import Symbol
 from tradeforge.model.values import EXACT
 
 __all__ = [
@@ -299,6 +300,54 @@ class FundingRates:
             data["mark"] = self.marks
         index = pd.DatetimeIndex(pd.to_datetime(self.ts, utc=True), name="date")
         return pd.DataFrame(data, index=index)
+
+
+NO_FUNDING = 2**63 - 1
+"""A time after every bar: nothing is due."""
+
+
+class FundingSchedule:
+    """The funding times still to settle, per perpetual, and the earliest of them.
+
+    ``next_ns`` is what a venue compares each bar's close with: one integer comparison per bar
+    while nothing is due.
+    """
+
+    def __init__(self) -> None:
+        self.rates: dict[Symbol, FundingRates] = {}
+        self._next: dict[Symbol, int] = {}  # index of the next unsettled funding time
+        self.next_ns = NO_FUNDING
+
+    def __bool__(self) -> bool:
+        return bool(self.rates)
+
+    def add(self, symbol: Symbol, rates: FundingRates) -> None:
+        """Settle ``rates`` on ``symbol`` from its first funding time on."""
+        self.rates[symbol] = rates
+        self._next[symbol] = 0
+        self._update_next()
+
+    def take_due(self, symbol: Symbol, until_ns: int) -> list[tuple[FundingRates, int]]:
+        """``symbol``'s unsettled funding times up to ``until_ns`` (as rates and index),
+        marked settled."""
+        rates = self.rates.get(symbol)
+        due: list[tuple[FundingRates, int]] = []
+        if rates is not None:
+            k, times = self._next[symbol], rates.ts
+            while k < len(times) and times[k] <= until_ns:
+                due.append((rates, k))
+                k += 1
+            self._next[symbol] = k
+        self._update_next()
+        return due
+
+    def _update_next(self) -> None:
+        earliest = NO_FUNDING
+        for symbol, rates in self.rates.items():
+            k = self._next[symbol]
+            if k < len(rates):
+                earliest = min(earliest, int(rates.ts[k]))
+        self.next_ns = earliest
 
 
 def _decimal(value: object, name: str) -> Decimal:
