@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from tradeforge.backtest.stats import drawdowns
 from tradeforge.report.data import Indicator, ReportData
 from tradeforge.report.sampling import (
     MAX_POINTS,
@@ -88,9 +89,10 @@ def equity_figure(data: ReportData) -> go.Figure:
 
 
 def drawdown(series: pd.Series) -> pd.Series:
-    """Percent below the running peak (0 at a new high, -100 when everything is lost)."""
-    peak = series.cummax()
-    return (100.0 * (series / peak.where(peak > 0) - 1.0)).fillna(0.0)
+    """Percent below the running peak (0 at a new high, -100 when everything is lost): the
+    statistics' :func:`~tradeforge.backtest.stats.drawdowns`, in percent."""
+    values = series.to_numpy(dtype=np.float64)
+    return pd.Series(100.0 * drawdowns(values), index=series.index, name=series.name)
 
 
 def drawdown_figure(data: ReportData) -> go.Figure:
