@@ -58,6 +58,10 @@ class BacktestConfig(BaseModel):
     risk_free_rate : float
         Annual risk-free rate the Sharpe and Sortino ratios subtract (0.04 is 4 %), compounded
         to a per-bar rate.
+    fast_path : bool
+        Run market-order spot strategies on the engine's market-order fast path (default);
+        results are identical to the full kernel's (see
+        :mod:`tradeforge.backtest.fast_path`). ``False`` always runs the full kernel.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
@@ -78,6 +82,7 @@ class BacktestConfig(BaseModel):
     liquidation_fee: Decimal = Field(default=Decimal(0), ge=0, lt=1)
     calendar: Literal["crypto", "equity"] = "crypto"
     risk_free_rate: float = Field(default=0.0, gt=-1, lt=1)
+    fast_path: bool = True
 
     @field_validator(
         "cash", "leverage", "commission", "maintenance_margin_rate", "liquidation_fee",

@@ -27,6 +27,7 @@ from typing import Any
 
 from tradeforge.backtest.config import BacktestConfig
 from tradeforge.backtest.exchange import SimulatedExchange
+from tradeforge.backtest.fast_path import FastExecution
 from tradeforge.backtest.models import FixedBpsSlippage, LatencyModel, VolumeParticipation
 from tradeforge.backtest.perpetual import MaintenanceMargin
 from tradeforge.backtest.venue_account import CashAccount, MarginAccount
@@ -53,10 +54,12 @@ class EngineRun:
     series: list[BarSeries]
     strategies: list[Strategy]
     portfolio: Portfolio
-    execution: ExecutionEngine
+    execution: ExecutionEngine | FastExecution
     exchange: SimulatedExchange
     config: BacktestConfig
     bars_processed: int
+    fast_path: bool = False
+    """Whether the run took the market-order fast path (:mod:`~tradeforge.backtest.fast_path`)."""
 
 
 class BacktestEngine:
@@ -73,6 +76,10 @@ class BacktestEngine:
     detail : list of BarSeries, optional
         Lower-timeframe bars of traded symbols: orders trade along their paths instead of the
         assumed open-extreme-extreme-close path of the bars they fall in.
+    fast_path : bool
+        Route the strategy's orders through a :class:`FastExecution` (one series, one
+        strategy, spot; the caller checks
+        :func:`~tradeforge.backtest.fast_path.fast_path_blocker` first).
     """
 
     def __init__(
@@ -81,6 +88,8 @@ class BacktestEngine:
         instruments: list[Instrument],
         config: BacktestConfig | None = None,
         detail: list[BarSeries] | None = None,
+        *,
+        fast_path: bool = False,
     ) -> None:
         if not series:
             raise ValueError("a backtest needs at least one series of bars")
@@ -115,6 +124,19 @@ class BacktestEngine:
         )
         self.strategies: list[Strategy] = []
         self._current_hook = ("", "")
+        self.fast: FastExecution | None = None
+        if fast_path:
+            account = self.exchange.account
+            assert isinstance(account, CashAccount), "the fast path books spot accounts only"
+            self.fast = FastExecution(
+                self.clock,
+                self.portfolio,
+                account,
+                self.instruments,
+                self.exchange.last_price,
+                self.exchange.slippage,
+                fill_at_close=self.config.market_fill == "close",
+            )
 
     def _open_orders(self) -> list[Order]:
         return self.execution.open_orders()
@@ -183,7 +205,7 @@ class BacktestEngine:
         ctx = StrategyContext(
             strategy.strategy_id,
             self.clock,
-            self.execution,
+            self.fast or self.execution,
             self.portfolio,
             self.instruments,
             series,
@@ -212,10 +234,11 @@ class BacktestEngine:
             self.series,
             self.strategies,
             self.portfolio,
-            self.execution,
+            self.fast or self.execution,
             self.exchange,
             self.config,
             processed,
+            fast_path=self.fast is not None,
         )
 
     def _replay(self) -> int:
@@ -225,6 +248,8 @@ class BacktestEngine:
         enabled = gc.isenabled()
         gc.disable()
         try:
+            if self.fast is not None:
+                return self._replay_fast(self.series[0], self.strategies[0], self.fast)
             if len(self.series) == 1 and len(self.strategies) == 1:
                 return self._replay_single(self.series[0], self.strategies[0])
             return self._replay_merged()
@@ -272,6 +297,36 @@ class BacktestEngine:
                     try:
                         on_bar(view)
                     except StrategyError:  # a hook called from on_bar failed: named already
+                        raise
+                    except Exception as exc:
+                        raise self._strategy_error(strategy, "on_bar", exc) from exc
+        finally:
+            clock.follow(None)
+            if len(ts_close):
+                clock.set_time(max(clock.timestamp_ns(), int(ts_close[cursor.i])))
+        return len(ts_open)
+
+    def _replay_fast(self, series: BarSeries, strategy: Strategy, fast: FastExecution) -> int:
+        """The loop of the market-order fast path: fill waiting orders at the open, reveal the
+        bar, call ``on_bar``."""
+        clock, portfolio = self.clock, self.portfolio
+        cursor, view = series.cursor, BarView(series)
+        ts_open, ts_close, opens, volumes = series.ts_open, series.ts_close, series.open, series.volume
+        on_bar, warm, timers = strategy.on_bar, strategy.warmup, clock.pending
+        clock.follow(ts_close, cursor)
+        try:
+            for i in range(len(ts_open)):
+                if fast.working:
+                    portfolio.booking_close = int(ts_close[i])
+                    fast.fill_working(int(ts_open[i]), float(opens[i]), float(volumes[i]))
+                    portfolio.booking_close = None
+                if timers:
+                    self._fire_timers(strategy, int(ts_close[i]))
+                cursor.i = i
+                if i >= warm:
+                    try:
+                        on_bar(view)
+                    except StrategyError:
                         raise
                     except Exception as exc:
                         raise self._strategy_error(strategy, "on_bar", exc) from exc

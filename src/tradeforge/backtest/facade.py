@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from tradeforge.backtest.config import BacktestConfig
 from tradeforge.backtest.engine import BacktestEngine
+from tradeforge.backtest.fast_path import FastPathExit, fast_path_blocker
 from tradeforge.backtest.perpetual import FundingRates
 from tradeforge.backtest.result import BacktestResult, VectorizedResult
 from tradeforge.backtest.vectorized import bind_strategy, simulate_signals
@@ -96,12 +97,32 @@ class Backtest:
         ]
 
     def run(self, **params: Any) -> BacktestResult:
-        """Run the strategy with ``params`` (validated against its declared parameters)."""
+        """Run the strategy with ``params`` (validated against its declared parameters).
+
+        A spot strategy that trades market orders only runs on the market-order fast path
+        (:mod:`tradeforge.backtest.fast_path`); when it turns out to need more, the run starts
+        again on the full kernel with a new strategy instance. Results are the same either way.
+        """
+        if self.config.fast_path:
+            try:
+                return self._run(params, fast=True)
+            except FastPathExit:
+                pass
+        return self._run(params, fast=False)
+
+    def _run(self, params: dict[str, Any], *, fast: bool) -> BacktestResult:
         strategy = self.strategy(**params)
         series = [_fresh(s) for s in self._frames]
         series += _resampled(series, strategy.extra_timeframes())
+        fast = fast and not fast_path_blocker(
+            self.config, [strategy], len(series), bool(self._detail)
+        )
         engine = BacktestEngine(
-            series, self._instruments, self.config, detail=[s.fresh() for s in self._detail]
+            series,
+            self._instruments,
+            self.config,
+            detail=[s.fresh() for s in self._detail],
+            fast_path=fast,
         )
         engine.add_strategy(strategy)
         return BacktestResult(engine.run(), strategy.params)

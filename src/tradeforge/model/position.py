@@ -190,6 +190,11 @@ class Position:
         return Money(self._realized, self.pnl_currency)
 
     @property
+    def realized(self) -> Decimal:
+        """:attr:`realized_pnl` as a bare number."""
+        return self._realized
+
+    @property
     def fees(self) -> dict[str, Money]:
         """Fees paid per currency (a fresh dictionary); rebates count negative."""
         return {currency: Money(amount, currency) for currency, amount in self._fees.items()}
@@ -246,45 +251,85 @@ class Position:
                 f"{fill.trade_id} for {fill.symbol}"
             )
         before, basis_before = self._signed_qty, self._basis
-        fill_qty = fill.quantity if fill.side is OrderSide.BUY else -fill.quantity
-        if not before or (before > 0) == (fill_qty > 0):
-            pnl = self._add(fill_qty, fill)
-        else:
-            pnl = self._reduce(fill_qty, fill)
         fee = fill.fee
+        pnl = self._net(fill.side is OrderSide.BUY, fill.quantity, fill.price, fill.ts)
         self._fees[fee.currency] = EXACT.add(self._fees.get(fee.currency, _ZERO), fee.amount)
-        self._ts_last = fill.ts
-        return self._event(before, basis_before, fill, pnl)
-
-    def _add(self, fill_qty: Decimal, fill: Fill) -> Decimal:
-        value = self._value(fill_qty, fill.price)  # may raise: before any change
+        event = self._event(before, basis_before, fill, pnl)
         if not self._signed_qty:
-            self._open(fill.ts)
+            self._ts_opened = None
+        return event
+
+    def book(self, buy: bool, quantity: Decimal, price: Decimal, fee: Decimal, ts: int) -> Decimal:
+        """Net a fill like :meth:`apply`, without building the event (the backtest fast path).
+
+        Parameters
+        ----------
+        buy : bool
+            The fill's side.
+        quantity, price : Decimal
+            The fill's quantity (positive) and price, for this position's symbol.
+        fee : Decimal
+            The fee, in the position's PnL currency.
+        ts : int
+            The fill's time, ns UTC.
+
+        Returns
+        -------
+        Decimal
+            The PnL the fill realized.
+        """
+        pnl = self._net(buy, quantity, price, ts)
+        currency = self.pnl_currency
+        self._fees[currency] = EXACT.add(self._fees.get(currency, _ZERO), fee)
+        if not self._signed_qty:
+            self._ts_opened = None
+        return pnl
+
+    @property
+    def flip_close_px(self) -> Price | None:
+        """The exit price of the round trip the last flip closed."""
+        return self._flip_close_px
+
+    def _net(self, buy: bool, quantity: Decimal, price: Decimal, ts: int) -> Decimal:
+        """Net a fill into quantity, basis and realized PnL; the PnL it realized."""
+        fill_qty = quantity if buy else -quantity
+        before = self._signed_qty
+        if not before or (before > 0) == buy:
+            pnl = self._add(fill_qty, price, ts)
+        else:
+            pnl = self._reduce(fill_qty, quantity, price, ts)
+        self._ts_last = ts
+        return pnl
+
+    def _add(self, fill_qty: Decimal, price: Decimal, ts: int) -> Decimal:
+        value = self._value(fill_qty, price)  # may raise: before any change
+        if not self._signed_qty:
+            self._open(ts)
         self._basis = EXACT.add(self._basis, value)
         self._signed_qty = EXACT.add(self._signed_qty, fill_qty)
         self._peak_qty = max(self._peak_qty, abs(self._signed_qty))
         return _ZERO
 
-    def _reduce(self, fill_qty: Decimal, fill: Fill) -> Decimal:
+    def _reduce(self, fill_qty: Decimal, quantity: Decimal, price: Decimal, ts: int) -> Decimal:
         held = abs(self._signed_qty)
-        closed = min(held, fill.quantity)
+        closed = min(held, quantity)
         closed_signed = -closed if fill_qty > 0 else closed  # the part of the position closed
         if closed == held:
             charged = self._basis
         else:
             charged = prorate(self._basis, closed, held, self._places)
-        pnl = EXACT.subtract(self._value(closed_signed, fill.price), charged)
+        pnl = EXACT.subtract(self._value(closed_signed, price), charged)
         if self.inverse:
             pnl = -pnl
         self._realized = EXACT.add(self._realized, pnl)
         self._basis = EXACT.subtract(self._basis, charged)
         self._signed_qty = EXACT.add(self._signed_qty, fill_qty)
-        self._close_notional = EXACT.add(self._close_notional, EXACT.multiply(closed, fill.price))
+        self._close_notional = EXACT.add(self._close_notional, EXACT.multiply(closed, price))
         self._close_qty = EXACT.add(self._close_qty, closed)
         if self._signed_qty and closed == held:  # flipped: the remainder opens at the fill price
             self._flip_close_px = Price(divide(self._close_notional, self._close_qty))
-            self._open(fill.ts)
-            self._basis = self._value(self._signed_qty, fill.price)
+            self._open(ts)
+            self._basis = self._value(self._signed_qty, price)
             self._peak_qty = abs(self._signed_qty)
         return pnl
 
@@ -346,8 +391,6 @@ class Position:
             realized_pnl=Money(self._realized, self.pnl_currency),
             ts_opened=ts_opened,
         )
-        if not after:
-            self._ts_opened = None
         return event
 
     def __repr__(self) -> str:

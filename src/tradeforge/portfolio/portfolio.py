@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Literal
 
 from tradeforge.model.enums import OrderSide
-from tradeforge.model.events import OrderFilled, PositionClosed, PositionEvent, PositionOpened
+from tradeforge.model.events import OrderFilled, PositionEvent
 from tradeforge.model.fill import Fill
 from tradeforge.model.instrument import Instrument
 from tradeforge.model.position import Position
@@ -177,26 +177,56 @@ class Portfolio:
 
     def apply_fill(self, event: OrderFilled, tags: tuple[str, ...] = ()) -> PositionEvent:
         """Book a fill: cash, fee, position, trade log and ledger."""
+        position = self._position_for(event)
+        before, realized_before = position.signed_qty, position.realized
+        position_event = position.apply(Fill.from_event(event))
+        self._settle(event, position, before, realized_before, tags)
+        return position_event
+
+    def book_fill(self, event: OrderFilled, tags: tuple[str, ...] = ()) -> None:
+        """Book a fill exactly as :meth:`apply_fill` does, without building the position event
+        (for a backtest whose strategy does not listen to position events)."""
+        position = self._position_for(event)
+        before, realized_before = position.signed_qty, position.realized
+        position.book(
+            event.order_side is OrderSide.BUY,
+            event.last_qty,
+            event.last_price,
+            event.fee.amount,
+            event.ts,
+        )
+        self._settle(event, position, before, realized_before, tags)
+
+    def _position_for(self, event: OrderFilled) -> Position:
         symbol = event.symbol
         if event.fee.currency != self.currency:
             raise PortfolioError(
                 f"fill {event.trade_id}: fee in {event.fee.currency}, portfolio in {self.currency}"
             )
         self._check_tradable(symbol)
-        position = self._positions.get(symbol) or self._new_position(symbol)
-        fill = Fill.from_event(event)
-        realized_before = position.realized_pnl.amount
-        position_event = position.apply(fill)
+        return self._positions.get(symbol) or self._new_position(symbol)
+
+    def _settle(
+        self,
+        event: OrderFilled,
+        position: Position,
+        before: Decimal,
+        realized_before: Decimal,
+        tags: tuple[str, ...],
+    ) -> None:
+        """Cash, fees, marks, trade log and ledger after ``position`` took the fill."""
+        symbol = event.symbol
         fee = event.fee.amount
         self._fees = EXACT.add(self._fees, fee)
+        pnl = EXACT.subtract(position.realized, realized_before)
         if self.account == "cash":
             flow = EXACT.multiply(event.last_qty, event.last_price)
             flow = -flow if event.order_side.sign > 0 else flow
         else:
-            flow = EXACT.subtract(position.realized_pnl.amount, realized_before)
+            flow = pnl
         self._cash = EXACT.subtract(EXACT.add(self._cash, flow), fee)
         self._marks[symbol] = event.last_price
-        self._log_trade(position_event, fee, tags)
+        self._log_trade(event, position, before, pnl, tags)
         self.ledger.append(
             LedgerEntry(
                 event.ts,
@@ -207,7 +237,6 @@ class Portfolio:
                 self.booking_close,
             )
         )
-        return position_event
 
     def pay_funding(self, symbol: Symbol, amount: Decimal, ts: int) -> None:
         """Pay (positive) or receive (negative) funding on the position in ``symbol``.
@@ -266,45 +295,50 @@ class Portfolio:
             raise PortfolioError(f"no mark price for {symbol}")
         return mark
 
-    def _log_trade(self, event: PositionEvent, fee: Decimal, tags: tuple[str, ...]) -> None:
-        symbol = event.symbol
+    def _log_trade(
+        self,
+        event: OrderFilled,
+        position: Position,
+        before: Decimal,
+        pnl: Decimal,
+        tags: tuple[str, ...],
+    ) -> None:
+        """Round trips from the position's change: ``before`` is its quantity before the fill,
+        ``pnl`` what the fill realized."""
+        symbol, after, fee = event.symbol, position.signed_qty, event.fee.amount
         trade = self._open_trades.get(symbol)
-        if trade is not None:
-            trade.fees = EXACT.add(trade.fees, fee)
-            trade.pnl = EXACT.add(trade.pnl, event.last_realized_pnl.amount)
-            trade.size = max(trade.size, event.peak_qty)
-            if isinstance(event, PositionClosed) or (event.signed_qty and _flipped(trade, event)):
-                trade.exit_ts = event.ts
-                trade.exit_price = event.avg_px_close
-                trade.exit_order = event.client_order_id
-                trade.exit_tags = tags
-                del self._open_trades[symbol]
-                if event.signed_qty:  # a flip opens the next round trip at the fill price
-                    self._open(event, _ZERO, tags)
-            elif _adds_to(trade, event) and event.avg_px_open is not None:
-                trade.entry_price = event.avg_px_open  # built by several fills: their average
+        if trade is None:
+            if not before and after:
+                self._open(event, position, fee, tags)
             return
-        if isinstance(event, PositionOpened):
-            self._open(event, fee, tags)
+        trade.fees = EXACT.add(trade.fees, fee)
+        trade.pnl = EXACT.add(trade.pnl, pnl)
+        trade.size = max(trade.size, position.peak_qty)
+        long = trade.side == "LONG"
+        if not after or long != (after > 0):  # back to flat, or flipped
+            flipped = bool(before) and bool(after)
+            trade.exit_ts = event.ts
+            trade.exit_price = position.flip_close_px if flipped else position.avg_px_close
+            trade.exit_order = event.client_order_id
+            trade.exit_tags = tags
+            del self._open_trades[symbol]
+            if after:  # a flip opens the next round trip at the fill price
+                self._open(event, position, _ZERO, tags)
+        elif long == (event.order_side is OrderSide.BUY):  # built by several fills: their average
+            trade.entry_price = position.avg_px_open or trade.entry_price
 
-    def _open(self, event: PositionEvent, fee: Decimal, tags: tuple[str, ...]) -> None:
+    def _open(
+        self, event: OrderFilled, position: Position, fee: Decimal, tags: tuple[str, ...]
+    ) -> None:
         trade = TradeRecord(
             symbol=event.symbol,
-            side=event.side.value,
+            side=position.side.value,
             entry_ts=event.ts,
             entry_price=event.last_price,
-            size=abs(event.signed_qty),
+            size=abs(position.signed_qty),
             fees=fee,
             entry_order=event.client_order_id,
             tags=tags,
         )
         self.trades.append(trade)
         self._open_trades[event.symbol] = trade
-
-
-def _adds_to(trade: TradeRecord, event: PositionEvent) -> bool:
-    return (trade.side == "LONG") == (event.last_side is OrderSide.BUY)
-
-
-def _flipped(trade: TradeRecord, event: PositionEvent) -> bool:
-    return (trade.side == "LONG") != (event.signed_qty > 0)

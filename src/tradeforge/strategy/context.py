@@ -3,15 +3,48 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
 
 from tradeforge.common.clock import Clock
 from tradeforge.common.ids import ClientOrderIdGenerator
 from tradeforge.data.replay import BarSeries
-from tradeforge.execution.engine import ExecutionEngine
 from tradeforge.model.instrument import Instrument
+from tradeforge.model.order_list import OrderList
+from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
 from tradeforge.portfolio.portfolio import Portfolio
+
+
+class OrderRoute(Protocol):
+    """Where a strategy's orders go: the kernel's
+    :class:`~tradeforge.execution.engine.ExecutionEngine`, or a backtest's market-order
+    :class:`~tradeforge.backtest.fast_path.FastExecution`."""
+
+    def submit(self, order: Order, quote_quantity: Decimal | None = None) -> Order:
+        """Check and send an order."""
+        ...
+
+    def submit_list(self, orders: OrderList) -> OrderList:
+        """Check and send an order list."""
+        ...
+
+    def cancel(self, client_order_id: str) -> bool:
+        """Cancel an open order."""
+        ...
+
+    def cancel_all(self, symbol: Symbol | None = None, strategy_id: str | None = None) -> int:
+        """Cancel open orders."""
+        ...
+
+    def open_orders(self, symbol: Symbol | None = None) -> list[Order]:
+        """Orders submitted and not yet closed."""
+        ...
+
+    def venue_last_price(self, symbol: Symbol) -> float | None:
+        """The venue's last price."""
+        ...
 
 
 @dataclass
@@ -20,7 +53,7 @@ class StrategyContext:
 
     strategy_id: str
     clock: Clock
-    execution: ExecutionEngine
+    execution: OrderRoute
     portfolio: Portfolio
     instruments: dict[Symbol, Instrument]
     series: list[BarSeries]

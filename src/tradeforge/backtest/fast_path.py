@@ -1,0 +1,393 @@
+"""The market-order fast path of the backtest engine.
+
+Most strategies trade market orders only: buy on a signal, close on another. For them the
+engine can skip the venue's order book, the risk engine's object graph and the event plumbing
+between the engines, while keeping every result identical. :class:`FastExecution` stands in for
+the :class:`~tradeforge.execution.engine.ExecutionEngine` in the strategy's context and does,
+for a market order, exactly what the kernel's engines do together:
+
+* the risk checks of :class:`~tradeforge.risk.engine.RiskEngine` (the instrument's filters at
+  the last close, the balance of a spot account, the base held for a sell);
+* the life cycle of the order, with the same events applied to the same :class:`Order`
+  (submitted, accepted or rejected, updated when sized by value, filled or canceled);
+* the fill of the :class:`~tradeforge.backtest.exchange.SimulatedExchange` (the next bar's open
+  or this bar's close, the slippage model, the tick rounding toward the taker, the taker fee,
+  the venue balance check at the fill price), booked in the same
+  :class:`~tradeforge.portfolio.portfolio.Portfolio` and venue account.
+
+It covers a spot (``cash``) account with one series and one strategy, no latency, no volume
+cap, no lower-timeframe detail, no funding, and a strategy that does not listen to order or
+position events (:func:`fast_path_blocker` says why a run does not qualify). The first time the
+strategy asks for anything else (a limit, stop, bracket, OCO or trailing order), the fast path
+raises :class:`FastPathExit` and :class:`~tradeforge.backtest.facade.Backtest` runs the
+backtest again, from the start and with a new strategy instance, on the full kernel. Tests run
+the built-in strategies and random market-order strategies both ways and compare every order,
+fill, trade and equity value.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from tradeforge.backtest.models import NoSlippage, SlippageModel
+from tradeforge.backtest.venue_account import CashAccount
+from tradeforge.common.clock import Clock
+from tradeforge.model.enums import LiquiditySide, OrderSide, OrderType
+from tradeforge.model.events import (
+    FundingPaid,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderRejected,
+    OrderSubmitted,
+    OrderUpdated,
+)
+from tradeforge.model.instrument import Instrument
+from tradeforge.model.order_list import OrderList
+from tradeforge.model.orders import Order
+from tradeforge.model.symbol import Symbol
+from tradeforge.model.values import EXACT, Quantity, truncate_to_step
+from tradeforge.portfolio.portfolio import Portfolio
+
+if TYPE_CHECKING:
+    from tradeforge.backtest.config import BacktestConfig
+    from tradeforge.strategy.base import Strategy
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_MARKET = OrderType.MARKET
+_TAKER = LiquiditySide.TAKER
+
+
+class FastPathExit(BaseException):  # noqa: N818 - a control-flow signal, not an error
+    """The strategy asked for something the fast path does not cover.
+
+    A ``BaseException``, so that neither the engine's wrapping of strategy errors nor a
+    strategy's own ``except Exception`` can swallow it.
+    """
+
+
+def fast_path_blocker(
+    config: BacktestConfig, strategies: list[Strategy], series_count: int, has_detail: bool
+) -> str:
+    """Why a run cannot take the fast path; ``""`` when it can."""
+    from tradeforge.strategy.base import Strategy  # noqa: PLC0415 - the strategy imports us
+
+    if not config.fast_path:
+        return "disabled (fast_path=False)"
+    checks = (
+        (series_count != 1 or len(strategies) != 1, "several series or strategies"),
+        (config.account != "cash", "a margin account"),
+        (config.latency_ms > 0, "latency"),
+        (config.max_volume_share is not None, "a volume cap"),
+        (has_detail, "lower-timeframe detail"),
+        (bool(config.funding), "funding"),
+    )
+    for failed, reason in checks:
+        if failed:
+            return reason
+    for strategy in strategies:
+        for hook in ("on_order_event", "on_position_event"):
+            if getattr(type(strategy), hook) is not getattr(Strategy, hook):
+                return f"{type(strategy).__name__} overrides {hook}"
+    return ""
+
+
+class _Working:
+    """A market order accepted and waiting for its fill."""
+
+    __slots__ = ("instrument", "order", "quote_quantity", "venue_order_id")
+
+    def __init__(
+        self,
+        order: Order,
+        instrument: Instrument,
+        venue_order_id: str,
+        quote_quantity: Decimal | None,
+    ) -> None:
+        self.order = order
+        self.instrument = instrument
+        self.venue_order_id = venue_order_id
+        self.quote_quantity = quote_quantity
+
+
+class FastExecution:
+    """Market orders of one spot strategy, from submission to booked fill (see the module).
+
+    Parameters
+    ----------
+    clock : Clock
+        The backtest's clock (event times).
+    portfolio : Portfolio
+        Where fills are booked.
+    account : CashAccount
+        The venue's starting balances; the fast path keeps them itself from there (a fill is
+        checked against them at the fill price, as on the exchange).
+    instruments : dict of Symbol to Instrument
+        Trading rules and fees.
+    last_price : callable
+        The last close of a symbol (market orders are checked at it).
+    slippage : SlippageModel, optional
+        Applied to every fill, as on the exchange.
+    fill_at_close : bool
+        Fill market orders at once at the last close (``market_fill="close"``).
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        portfolio: Portfolio,
+        account: CashAccount,
+        instruments: dict[Symbol, Instrument],
+        last_price: object,
+        slippage: SlippageModel | None = None,
+        *,
+        fill_at_close: bool = False,
+    ) -> None:
+        self.clock = clock
+        self.portfolio = portfolio
+        self.instruments = instruments
+        self._last_price = last_price
+        self.slippage = slippage or NoSlippage()
+        self.fill_at_close = fill_at_close
+        self.orders: dict[str, Order] = {}
+        """Every order submitted, by client order id (the results read them)."""
+        self.funding: list[FundingPaid] = []
+        self.trails: dict[str, object] = {}
+        self.working: list[_Working] = []
+        """Market orders waiting for the next bar's open."""
+        self._open: dict[str, Order] = {}
+        # the venue's balances (a spot account without locks: market orders reserve nothing)
+        self._free = {c: account.free(c) for c in account.account.currencies}
+        self._order_seq = 0
+        self._trade_seq = 0
+
+    # -- what a strategy reads --------------------------------------------------------------
+
+    def open_orders(self, symbol: Symbol | None = None) -> list[Order]:
+        """Orders submitted and not yet closed."""
+        if symbol is None:
+            return list(self._open.values())
+        return [o for o in self._open.values() if o.symbol == symbol]
+
+    def venue_last_price(self, symbol: Symbol) -> float | None:
+        """The last close of ``symbol``."""
+        return self._last_price(symbol)  # type: ignore[operator, no-any-return]
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def submit(self, order: Order, quote_quantity: Decimal | None = None) -> Order:
+        """Check, accept and (at the close) fill a market order; leave on anything else."""
+        if order.order_type is not _MARKET:
+            raise FastPathExit(f"a {order.order_type.value} order")
+        cid = order.client_order_id
+        self.orders[cid] = order
+        instrument = self.instruments.get(order.symbol)
+        if instrument is None:
+            raise FastPathExit(f"an order for {order.symbol}, which the run does not trade")
+        ts = self.clock.timestamp_ns()
+        last = self._last_price(order.symbol)  # type: ignore[operator]
+        price = Decimal(repr(last)) if last is not None else None
+        reason = self._risk_reason(order, instrument, price, quote_quantity)
+        if reason:
+            order.apply(OrderRejected(ts=ts, client_order_id=cid, symbol=order.symbol, reason=reason))
+            return order
+        self._open[cid] = order
+        order.apply(OrderSubmitted(ts=ts, client_order_id=cid, symbol=order.symbol))
+        # the venue's filters are the risk engine's, at the same price: they pass too
+        self._order_seq += 1
+        working = _Working(order, instrument, str(self._order_seq), quote_quantity)
+        order.apply(
+            OrderAccepted(
+                ts=ts, client_order_id=cid, symbol=order.symbol, venue_order_id=working.venue_order_id
+            )
+        )
+        if self.fill_at_close:
+            if last is not None:
+                self._execute(working, last, ts, 0.0)
+            else:
+                self.working.append(working)
+        else:
+            self.working.append(working)
+        return order
+
+    def submit_list(self, orders: OrderList) -> OrderList:
+        """Order lists (OCO, brackets) need the full kernel."""
+        raise FastPathExit("an order list")
+
+    def cancel(self, client_order_id: str) -> bool:
+        """Cancel a market order still waiting for its fill; False when not open."""
+        order = self._open.get(client_order_id)
+        if order is None:
+            return False
+        self.working = [w for w in self.working if w.order is not order]
+        self._close(
+            order,
+            OrderCanceled(
+                ts=self.clock.timestamp_ns(),
+                client_order_id=client_order_id,
+                symbol=order.symbol,
+                reason="canceled",
+            ),
+        )
+        return True
+
+    def cancel_all(self, symbol: Symbol | None = None, strategy_id: str | None = None) -> int:
+        """Cancel every waiting order (of ``symbol``, of ``strategy_id``); the count."""
+        canceled = 0
+        for order in self.open_orders(symbol):
+            if strategy_id is None or order.strategy_id == strategy_id:
+                canceled += self.cancel(order.client_order_id)
+        return canceled
+
+    def modify(self, client_order_id: str, **changes: object) -> bool:
+        """Amending needs the full kernel (market orders cannot be amended anyway)."""
+        raise FastPathExit("an order amendment")
+
+    # -- the venue's side -------------------------------------------------------------------
+
+    def fill_working(self, ts_open: int, open_price: float, volume: float) -> None:
+        """Fill the waiting market orders at a bar's open, in the order they came."""
+        working, self.working = self.working, []
+        for item in working:
+            if item.order.client_order_id in self._open:
+                self._execute(item, open_price, ts_open, volume)
+
+    def _execute(self, item: _Working, price: float, ts: int, volume: float) -> None:
+        """What :meth:`SimulatedExchange._execute` does for a market order, then the booking."""
+        order, instrument = item.order, item.instrument
+        side = order.side.sign
+        slipped = self.slippage.slipped_price(price, side, float(order.leaves_qty), volume)
+        fill_px = instrument.round_price(repr(slipped), "sell" if side > 0 else "buy")
+        qty = self._fill_quantity(item, fill_px)
+        if qty <= 0:
+            self._unfillable(order, "quantity rounds to zero at the fill price")
+            return
+        notional = instrument.notional(fill_px, qty)
+        fee = instrument.fee(notional, False)
+        reason = self._shortfall(instrument, side, qty, fill_px)
+        if reason:
+            self._unfillable(order, reason)
+            return
+        cid, symbol = order.client_order_id, order.symbol
+        if item.quote_quantity is not None and qty != order.leaves_qty:
+            order.apply(OrderUpdated(ts=ts, client_order_id=cid, symbol=symbol, quantity=qty))
+        self._venue_fill(symbol, side, qty, notional.amount, fee.amount)
+        self._trade_seq += 1
+        event = OrderFilled(
+            ts=ts,
+            client_order_id=cid,
+            symbol=symbol,
+            trade_id=str(self._trade_seq),
+            venue_order_id=item.venue_order_id,
+            order_side=order.side,
+            last_qty=qty,
+            last_price=fill_px,
+            fee=fee,
+            liquidity_side=_TAKER,
+        )
+        order.apply(event)
+        self.portfolio.book_fill(event, order.tags)
+        self._open.pop(cid, None)
+
+    def _shortfall(self, instrument: Instrument, side: int, qty: Decimal, price: Decimal) -> str:
+        """:meth:`CashAccount.shortfall`, on the balances :meth:`_venue_fill` keeps."""
+        symbol, free = instrument.symbol, self._free
+        if side > 0:
+            value = EXACT.multiply(qty, price)
+            need = EXACT.add(value, instrument.fee(value, maker=False))
+            have = free.get(symbol.quote, _ZERO)
+            if need > have:
+                return f"insufficient {symbol.quote}: need {need}, free {have}"
+        elif qty > free.get(symbol.base, _ZERO):
+            return f"insufficient {symbol.base}: need {qty}, free {free.get(symbol.base, _ZERO)}"
+        return ""
+
+    def _venue_fill(
+        self, symbol: Symbol, side: int, qty: Decimal, notional: Decimal, fee: Decimal
+    ) -> None:
+        """:meth:`CashAccount.fill` on plain balances: quote for base, then the fee."""
+        free = self._free
+        base, quote = symbol.base, symbol.quote
+        if side > 0:
+            free[quote] = EXACT.subtract(free.get(quote, _ZERO), notional)
+            free[base] = EXACT.add(free.get(base, _ZERO), qty)
+        else:
+            free[base] = EXACT.subtract(free.get(base, _ZERO), qty)
+            free[quote] = EXACT.add(free.get(quote, _ZERO), notional)
+        if fee:
+            free[quote] = EXACT.subtract(free[quote], fee)
+
+    def _fill_quantity(self, item: _Working, price: Decimal) -> Quantity:
+        instrument = item.instrument
+        if item.quote_quantity is None:
+            return item.order.leaves_qty
+        rate = _ONE + instrument.taker_fee
+        unit_cost = EXACT.multiply(EXACT.multiply(price, instrument.contract_size), rate)
+        raw = item.quote_quantity / unit_cost
+        return Quantity(truncate_to_step(Quantity(max(raw, _ZERO)), instrument.quantity_step))
+
+    def _unfillable(self, order: Order, reason: str) -> None:
+        self._close(
+            order,
+            OrderCanceled(
+                ts=self.clock.timestamp_ns(),
+                client_order_id=order.client_order_id,
+                symbol=order.symbol,
+                reason=reason,
+            ),
+        )
+
+    def _close(self, order: Order, event: OrderCanceled | OrderRejected) -> None:
+        order.apply(event)
+        self._open.pop(order.client_order_id, None)
+
+    # -- the risk engine's checks -----------------------------------------------------------
+
+    def _risk_reason(
+        self,
+        order: Order,
+        instrument: Instrument,
+        price: Decimal | None,
+        notional: Decimal | None,
+    ) -> str:
+        """:class:`InstrumentFilters` then :class:`BalanceCheck` on a spot account."""
+        if notional is not None:
+            if notional < instrument.min_notional:
+                return f"NOTIONAL: value {notional} below the minimum {instrument.min_notional}"
+        elif price is not None:
+            broken = instrument.check_order(price, order.quantity)
+            if broken:
+                return "; ".join(check.message for check in broken)
+        if order.reduce_only:
+            return ""
+        portfolio = self.portfolio
+        if order.side is OrderSide.BUY:
+            cost = notional if notional is not None else _cost(order.quantity, price, instrument)
+            free = portfolio.cash  # waiting market orders reserve nothing, as in the kernel
+            if cost > free:
+                return f"insufficient {portfolio.currency}: order needs {cost:.8f}, free {free:.8f}"
+            return ""
+        held = portfolio.position(order.symbol).signed_qty
+        selling = sum(
+            (
+                o.leaves_qty
+                for o in self._open.values()
+                if o.symbol == order.symbol and o.side.sign < 0 and not o.reduce_only
+            ),
+            _ZERO,
+        )
+        if order.quantity > held - selling:
+            return (
+                f"insufficient {order.symbol.base}: sell {order.quantity}, "
+                f"held {held} of which {selling} already offered (spot cannot short)"
+            )
+        return ""
+
+
+def _cost(qty: Decimal, price: Decimal | None, instrument: Instrument) -> Decimal:
+    if price is None:
+        return _ZERO
+    notional = EXACT.multiply(qty, price)
+    return EXACT.add(notional, instrument.fee(notional, maker=False))
