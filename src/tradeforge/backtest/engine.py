@@ -311,7 +311,8 @@ class BacktestEngine:
         bar, call ``on_bar``."""
         clock, portfolio = self.clock, self.portfolio
         cursor, view = series.cursor, BarView(series)
-        ts_open, ts_close, opens, volumes = series.ts_open, series.ts_close, series.open, series.volume
+        ts_open, ts_close = series.ts_open, series.ts_close
+        opens, volumes = series.open, series.volume
         on_bar, warm, timers = strategy.on_bar, strategy.warmup, clock.pending
         clock.follow(ts_close, cursor)
         try:

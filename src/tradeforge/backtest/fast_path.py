@@ -36,12 +36,8 @@ from tradeforge.common.clock import Clock
 from tradeforge.model.enums import LiquiditySide, OrderSide, OrderType
 from tradeforge.model.events import (
     FundingPaid,
-    OrderAccepted,
     OrderCanceled,
-    OrderFilled,
     OrderRejected,
-    OrderSubmitted,
-    OrderUpdated,
 )
 from tradeforge.model.instrument import Instrument
 from tradeforge.model.order_list import OrderList
@@ -60,7 +56,7 @@ _MARKET = OrderType.MARKET
 _TAKER = LiquiditySide.TAKER
 
 
-class FastPathExit(BaseException):  # noqa: N818 - a control-flow signal, not an error
+class FastPathExit(BaseException):
     """The strategy asked for something the fast path does not cover.
 
     A ``BaseException``, so that neither the engine's wrapping of strategy errors nor a
@@ -134,7 +130,7 @@ class FastExecution:
         Fill market orders at once at the last close (``market_fill="close"``).
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - the engines it stands between
         self,
         clock: Clock,
         portfolio: Portfolio,
@@ -191,18 +187,15 @@ class FastExecution:
         price = Decimal(repr(last)) if last is not None else None
         reason = self._risk_reason(order, instrument, price, quote_quantity)
         if reason:
-            order.apply(OrderRejected(ts=ts, client_order_id=cid, symbol=order.symbol, reason=reason))
+            order.apply(
+                OrderRejected(ts=ts, client_order_id=cid, symbol=order.symbol, reason=reason)
+            )
             return order
         self._open[cid] = order
-        order.apply(OrderSubmitted(ts=ts, client_order_id=cid, symbol=order.symbol))
         # the venue's filters are the risk engine's, at the same price: they pass too
         self._order_seq += 1
         working = _Working(order, instrument, str(self._order_seq), quote_quantity)
-        order.apply(
-            OrderAccepted(
-                ts=ts, client_order_id=cid, symbol=order.symbol, venue_order_id=working.venue_order_id
-            )
-        )
+        order.accept_now(ts, working.venue_order_id)
         if self.fill_at_close:
             if last is not None:
                 self._execute(working, last, ts, 0.0)
@@ -272,23 +265,11 @@ class FastExecution:
             return
         cid, symbol = order.client_order_id, order.symbol
         if item.quote_quantity is not None and qty != order.leaves_qty:
-            order.apply(OrderUpdated(ts=ts, client_order_id=cid, symbol=symbol, quantity=qty))
+            order.update_quantity_now(ts, qty)
         self._venue_fill(symbol, side, qty, notional.amount, fee.amount)
         self._trade_seq += 1
-        event = OrderFilled(
-            ts=ts,
-            client_order_id=cid,
-            symbol=symbol,
-            trade_id=str(self._trade_seq),
-            venue_order_id=item.venue_order_id,
-            order_side=order.side,
-            last_qty=qty,
-            last_price=fill_px,
-            fee=fee,
-            liquidity_side=_TAKER,
-        )
-        order.apply(event)
-        self.portfolio.book_fill(event, order.tags)
+        order.fill_now(ts, str(self._trade_seq), item.venue_order_id, qty, fill_px, fee, _TAKER)
+        self.portfolio.book_fill(symbol, side > 0, qty, fill_px, fee, ts, cid, order.tags)
         self._open.pop(cid, None)
 
     def _shortfall(self, instrument: Instrument, side: int, qty: Decimal, price: Decimal) -> str:

@@ -47,33 +47,38 @@ class BacktestResult:
     def trades(self) -> pd.DataFrame:
         """Round trips: entry and exit time and price, side, size, PnL, fees, duration, the
         entry order's tags and the exit order's (``liquidation`` when the venue closed it)."""
-        rows = []
-        for t in self.portfolio.trades:
-            cost = float(t.entry_price * t.size)
-            rows.append(
-                {
-                    "symbol": str(t.symbol),
-                    "side": t.side,
-                    "size": float(t.size),
-                    "entry_time": pd.Timestamp(t.entry_ts, unit="ns", tz="UTC"),
-                    "exit_time": pd.Timestamp(t.exit_ts, unit="ns", tz="UTC")
-                    if t.exit_ts
-                    else pd.NaT,
-                    "entry_price": float(t.entry_price),
-                    "exit_price": float(t.exit_price) if t.exit_price is not None else float("nan"),
-                    "pnl": float(t.pnl),
-                    "fees": float(t.fees),
-                    "net_pnl": float(t.net_pnl),
-                    "return_pct": 100.0 * float(t.net_pnl) / cost if cost else 0.0,
-                    "entry_order": t.entry_order,
-                    "exit_order": t.exit_order,
-                    "tags": ",".join(t.tags),
-                    "exit_tags": ",".join(t.exit_tags),
-                }
-            )
-        frame = pd.DataFrame(rows, columns=_TRADE_COLUMNS)
-        for column in ("entry_time", "exit_time"):
-            frame[column] = pd.to_datetime(frame[column], utc=True)
+        trades = self.portfolio.trades
+        size = [float(t.size) for t in trades]
+        entry_price = [float(t.entry_price) for t in trades]
+        net = [float(t.net_pnl) for t in trades]
+        frame = pd.DataFrame(
+            {
+                "symbol": [str(t.symbol) for t in trades],
+                "side": [t.side for t in trades],
+                "size": size,
+                "entry_time": _utc([t.entry_ts for t in trades]),
+                "exit_time": _utc([t.exit_ts for t in trades]),
+                "entry_price": entry_price,
+                "exit_price": [
+                    float(t.exit_price) if t.exit_price is not None else float("nan")
+                    for t in trades
+                ],
+                "pnl": [float(t.pnl) for t in trades],
+                "fees": [float(t.fees) for t in trades],
+                "net_pnl": net,
+                "return_pct": [
+                    100.0 * float(t.net_pnl) / cost
+                    if (cost := float(t.entry_price * t.size))
+                    else 0.0
+                    for t in trades
+                ],
+                "entry_order": [t.entry_order for t in trades],
+                "exit_order": [t.exit_order for t in trades],
+                "tags": [",".join(t.tags) for t in trades],
+                "exit_tags": [",".join(t.exit_tags) for t in trades],
+            },
+            columns=_TRADE_COLUMNS,
+        )
         frame["duration"] = frame["exit_time"] - frame["entry_time"]
         return frame
 
@@ -262,6 +267,13 @@ class BacktestResult:
         return export(self, directory)
 
 
+def _utc(stamps: list[int | None]) -> pd.DatetimeIndex:
+    """Nanosecond UTC times (``None``: NaT), converted in one pass."""
+    values = np.array([_NAT if ts is None else ts for ts in stamps], dtype=np.int64)
+    return pd.DatetimeIndex(values.view("datetime64[ns]"), tz="UTC")
+
+
+_NAT = np.iinfo(np.int64).min
 _TRADE_COLUMNS = [
     "symbol",
     "side",

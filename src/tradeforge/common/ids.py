@@ -17,6 +17,7 @@ from tradeforge.common.clock import NANOS_PER_SECOND, Clock
 MAX_CLIENT_ORDER_ID = 36
 LIQUIDATION_ID_PREFIX = "autoclose-"
 """Client order ids of a venue's own liquidation orders start with it (as on Binance)."""
+_SECONDS_PER_DAY = 86_400
 _ALLOWED = re.compile(r"^[.A-Za-z0-9:/_-]+$")
 
 
@@ -45,14 +46,26 @@ class ClientOrderIdGenerator:
         self.count = start_count
         self._second = -1
         self._prefix = ""
+        self._day = -1
+        self._day_prefix = ""
 
     def generate(self) -> str:
         """The next id, e.g. ``O-210519133712-sma-8``."""
         self.count += 1
         second = self._clock.timestamp_ns() // NANOS_PER_SECOND
-        if second != self._second:  # one formatting per second of clock time
-            moment = datetime.fromtimestamp(second, tz=UTC)
-            self._second, self._prefix = second, f"O-{moment:%y%m%d%H%M%S}-{self.strategy_tag}-"
+        if second != self._second:  # one formatting per second, one date per day
+            day, within = divmod(second, _SECONDS_PER_DAY)
+            if day != self._day:
+                self._day, self._day_prefix = (
+                    day,
+                    f"O-{datetime.fromtimestamp(second, tz=UTC):%y%m%d}",
+                )
+            hours, rest = divmod(within, 3600)
+            minutes, secs = divmod(rest, 60)
+            self._second = second
+            self._prefix = (
+                f"{self._day_prefix}{hours:02d}{minutes:02d}{secs:02d}-{self.strategy_tag}-"
+            )
         client_order_id = f"{self._prefix}{self.count}"
         if len(client_order_id) > MAX_CLIENT_ORDER_ID:
             raise IdError(f"client order id {client_order_id!r} exceeds 36 characters")

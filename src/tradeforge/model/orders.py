@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TypedDict, TypeVar, Unpack
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from tradeforge.model.enums import (
+    LiquiditySide,
     OrderSide,
     OrderStatus,
     OrderType,
@@ -63,6 +64,10 @@ _ALLOWED: dict[type[OrderEvent], frozenset[OrderStatus]] = {
     OrderFilled: frozenset({_S.SUBMITTED, _S.ACCEPTED, _S.PARTIALLY_FILLED, _S.PENDING_CANCEL}),
 }
 _NOTHING: frozenset[OrderStatus] = frozenset()
+_FILLABLE = _ALLOWED[OrderFilled]
+_UPDATABLE = _ALLOWED[OrderUpdated]
+# kinds of deferred events (the backtest fast path)
+_ACCEPTED, _FILLED, _UPDATED = "accepted", "filled", "updated"
 _T = TypeVar("_T", bound=Decimal)
 _ZERO = Quantity(0)
 
@@ -162,6 +167,7 @@ class Order:
     """
 
     __slots__ = (
+        "_deferred",
         "_events",
         "_fees",
         "_filled_notional",
@@ -257,6 +263,8 @@ class Order:
         self._venue_order_id: str | None = None
         self._trade_ids: tuple[str, ...] = ()  # few per order: a tuple is the smallest
         self._events: list[OrderEvent] = [init]
+        # the backtest fast path changes the state at once and builds its events when read
+        self._deferred: list[tuple[Any, ...]] | None = None
 
     @classmethod
     def market(
@@ -535,17 +543,21 @@ class Order:
     @property
     def events(self) -> tuple[OrderEvent, ...]:
         """Every event applied, oldest first, starting with ``OrderInitialized``."""
+        if self._deferred:
+            self._build_deferred()
         return tuple(self._events)
 
     @property
     def last_event(self) -> OrderEvent:
         """The latest event."""
+        if self._deferred:
+            self._build_deferred()
         return self._events[-1]
 
     @property
     def ts_last(self) -> int:
         """When the latest event happened."""
-        return self._events[-1].ts
+        return self.last_event.ts
 
     # -- events -----------------------------------------------------------------------------
 
@@ -572,8 +584,99 @@ class Order:
             )
         if self._status not in _ALLOWED.get(type(event), _NOTHING):
             raise InvalidOrderTransition(self.client_order_id, self._status, event)
+        if self._deferred:
+            self._build_deferred()
         self._handle(event)
         self._events.append(event)
+
+    # -- the backtest fast path: the state at once, the events when read --------------------
+
+    def accept_now(self, ts: int, venue_order_id: str) -> None:
+        """Submitted and accepted at ``ts``: what applying :class:`OrderSubmitted` then
+        :class:`OrderAccepted` does; the two events are built when first read."""
+        if self._status is not OrderStatus.INITIALIZED:
+            self.apply(
+                OrderSubmitted(ts=ts, client_order_id=self.client_order_id, symbol=self.symbol)
+            )
+        self._status = OrderStatus.ACCEPTED
+        self._venue_order_id = venue_order_id
+        self._defer((_ACCEPTED, ts, venue_order_id))
+
+    def fill_now(  # noqa: PLR0917 - one fill's fields
+        self,
+        ts: int,
+        trade_id: str,
+        venue_order_id: str,
+        quantity: Quantity,
+        price: Price,
+        fee: Money,
+        liquidity_side: LiquiditySide,
+    ) -> None:
+        """What applying the :class:`OrderFilled` of these fields does, the event built when
+        first read. Raises as :meth:`apply` does."""
+        if self._status not in _FILLABLE:
+            self.apply(
+                self._filled_event(
+                    (ts, trade_id, venue_order_id, quantity, price, fee, liquidity_side)
+                )
+            )
+        self._book_fill(trade_id, quantity, price, fee, venue_order_id, self._init.side)
+        self._defer((_FILLED, ts, trade_id, venue_order_id, quantity, price, fee, liquidity_side))
+
+    def update_quantity_now(self, ts: int, quantity: Quantity) -> None:
+        """What applying :class:`OrderUpdated` with a new ``quantity`` does (event deferred)."""
+        if quantity <= self._filled_qty or self._status not in _UPDATABLE:
+            self.apply(
+                OrderUpdated(
+                    ts=ts,
+                    client_order_id=self.client_order_id,
+                    symbol=self.symbol,
+                    quantity=quantity,
+                )
+            )
+        self._quantity = quantity
+        self._defer((_UPDATED, ts, quantity))
+
+    def _defer(self, record: tuple[Any, ...]) -> None:
+        if self._deferred is None:
+            self._deferred = [record]
+        else:
+            self._deferred.append(record)
+
+    def _build_deferred(self) -> None:
+        """Build the deferred events, in order, as :meth:`apply` would have stored them."""
+        records, self._deferred = self._deferred or [], None
+        cid, symbol, events = self.client_order_id, self.symbol, self._events
+        for record in records:
+            kind, ts = record[0], record[1]
+            if kind is _ACCEPTED:
+                events.append(OrderSubmitted(ts=ts, client_order_id=cid, symbol=symbol))
+                events.append(
+                    OrderAccepted(
+                        ts=ts, client_order_id=cid, symbol=symbol, venue_order_id=record[2]
+                    )
+                )
+            elif kind is _UPDATED:
+                events.append(
+                    OrderUpdated(ts=ts, client_order_id=cid, symbol=symbol, quantity=record[2])
+                )
+            else:
+                events.append(self._filled_event(record[1:]))
+
+    def _filled_event(self, fields: tuple[Any, ...]) -> OrderFilled:
+        ts, trade_id, venue_order_id, quantity, price, fee, liquidity_side = fields
+        return OrderFilled(
+            ts=ts,
+            client_order_id=self.client_order_id,
+            symbol=self.symbol,
+            trade_id=trade_id,
+            venue_order_id=venue_order_id,
+            order_side=self._init.side,
+            last_qty=quantity,
+            last_price=price,
+            fee=fee,
+            liquidity_side=liquidity_side,
+        )
 
     def _handle(self, event: OrderEvent) -> None:
         match event:
@@ -601,36 +704,50 @@ class Order:
                 raise InvalidOrderTransition(self.client_order_id, self._status, event)
 
     def _fill(self, event: OrderFilled) -> None:
-        qty = event.last_qty
+        self._book_fill(
+            event.trade_id,
+            event.last_qty,
+            event.last_price,
+            event.fee,
+            event.venue_order_id,
+            event.order_side,
+        )
+
+    def _book_fill(  # noqa: PLR0917 - one fill's fields
+        self,
+        trade_id: str,
+        qty: Quantity,
+        price: Price,
+        fee: Money,
+        venue_order_id: str | None,
+        side: OrderSide,
+    ) -> None:
         leaves = EXACT.subtract(self._quantity, self._filled_qty)
         if qty <= 0:
             raise OrderError(
-                f"order {self.client_order_id}: fill {event.trade_id} last_qty must be "
+                f"order {self.client_order_id}: fill {trade_id} last_qty must be "
                 f"positive, got {qty}"
             )
         if qty > leaves:
             raise OverfillError(
-                f"order {self.client_order_id}: fill {event.trade_id} of {qty} exceeds "
+                f"order {self.client_order_id}: fill {trade_id} of {qty} exceeds "
                 f"leaves_qty {leaves} (quantity {self._quantity}, filled {self._filled_qty})"
             )
-        if event.order_side is not self._init.side:
+        if side is not self._init.side:
             raise OrderError(
-                f"order {self.client_order_id} is a {self.side.name}: fill {event.trade_id} "
-                f"has order_side {event.order_side.name}"
+                f"order {self.client_order_id} is a {self.side.name}: fill {trade_id} "
+                f"has order_side {side.name}"
             )
-        if event.trade_id in self._trade_ids:
+        if trade_id in self._trade_ids:
             raise DuplicateFillError(
-                f"order {self.client_order_id}: trade_id {event.trade_id} already applied"
+                f"order {self.client_order_id}: trade_id {trade_id} already applied"
             )
-        self._trade_ids += (event.trade_id,)
+        self._trade_ids += (trade_id,)
         self._filled_qty = Quantity(EXACT.add(self._filled_qty, qty))
-        self._filled_notional = EXACT.add(
-            self._filled_notional, EXACT.multiply(qty, event.last_price)
-        )
-        fee = event.fee
+        self._filled_notional = EXACT.add(self._filled_notional, EXACT.multiply(qty, price))
         self._fees[fee.currency] = EXACT.add(self._fees.get(fee.currency, 0), fee.amount)
         if self._venue_order_id is None:
-            self._venue_order_id = event.venue_order_id
+            self._venue_order_id = venue_order_id
         filled = qty == leaves
         self._status = OrderStatus.FILLED if filled else OrderStatus.PARTIALLY_FILLED
 

@@ -190,6 +190,16 @@ class Position:
         return Money(self._realized, self.pnl_currency)
 
     @property
+    def basis(self) -> Decimal:
+        """:attr:`cost_basis` as a bare number."""
+        return self._basis
+
+    @property
+    def peak(self) -> Decimal:
+        """:attr:`peak_qty` as a bare number."""
+        return self._peak_qty
+
+    @property
     def realized(self) -> Decimal:
         """:attr:`realized_pnl` as a bare number."""
         return self._realized

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from tradeforge.model.enums import OrderSide
 from tradeforge.model.events import OrderFilled, PositionEvent
@@ -29,7 +29,7 @@ from tradeforge.model.fill import Fill
 from tradeforge.model.instrument import Instrument
 from tradeforge.model.position import Position
 from tradeforge.model.symbol import Symbol
-from tradeforge.model.values import EXACT
+from tradeforge.model.values import EXACT, Money
 from tradeforge.portfolio.trades import TradeRecord
 
 AccountKind = Literal["cash", "margin"]
@@ -50,6 +50,18 @@ class LedgerEntry:
     position_cost: Decimal  # what the open quantity cost (its cost basis)
     cash: Decimal
     counts_from: int | None = None  # the bar close from which it counts (None: from ts)
+
+
+class _Booked(NamedTuple):
+    """The fields of a fill the portfolio books."""
+
+    symbol: Symbol
+    buy: bool
+    quantity: Decimal
+    price: Decimal
+    fee: Decimal
+    ts: int
+    client_order_id: str
 
 
 class Portfolio:
@@ -177,38 +189,57 @@ class Portfolio:
 
     def apply_fill(self, event: OrderFilled, tags: tuple[str, ...] = ()) -> PositionEvent:
         """Book a fill: cash, fee, position, trade log and ledger."""
-        position = self._position_for(event)
+        position = self._position_for(event.symbol, event.fee.currency, event.trade_id)
         before, realized_before = position.signed_qty, position.realized
         position_event = position.apply(Fill.from_event(event))
-        self._settle(event, position, before, realized_before, tags)
-        return position_event
-
-    def book_fill(self, event: OrderFilled, tags: tuple[str, ...] = ()) -> None:
-        """Book a fill exactly as :meth:`apply_fill` does, without building the position event
-        (for a backtest whose strategy does not listen to position events)."""
-        position = self._position_for(event)
-        before, realized_before = position.signed_qty, position.realized
-        position.book(
+        booked = _Booked(
+            event.symbol,
             event.order_side is OrderSide.BUY,
             event.last_qty,
             event.last_price,
             event.fee.amount,
             event.ts,
+            event.client_order_id,
         )
-        self._settle(event, position, before, realized_before, tags)
+        self._settle(booked, position, before, realized_before, tags)
+        return position_event
 
-    def _position_for(self, event: OrderFilled) -> Position:
-        symbol = event.symbol
-        if event.fee.currency != self.currency:
+    def book_fill(  # noqa: PLR0917 - one fill's fields
+        self,
+        symbol: Symbol,
+        buy: bool,
+        quantity: Decimal,
+        price: Decimal,
+        fee: Money,
+        ts: int,
+        client_order_id: str,
+        tags: tuple[str, ...] = (),
+    ) -> None:
+        """Book a fill exactly as :meth:`apply_fill` books the :class:`OrderFilled` of these
+        fields, without building the position event (for a backtest whose strategy does not
+        listen to position events)."""
+        position = self._position_for(symbol, fee.currency, client_order_id)
+        before, realized_before = position.signed_qty, position.realized
+        position.book(buy, quantity, price, fee.amount, ts)
+        self._settle(
+            _Booked(symbol, buy, quantity, price, fee.amount, ts, client_order_id),
+            position,
+            before,
+            realized_before,
+            tags,
+        )
+
+    def _position_for(self, symbol: Symbol, fee_currency: str, fill_name: str) -> Position:
+        if fee_currency != self.currency:
             raise PortfolioError(
-                f"fill {event.trade_id}: fee in {event.fee.currency}, portfolio in {self.currency}"
+                f"fill {fill_name}: fee in {fee_currency}, portfolio in {self.currency}"
             )
         self._check_tradable(symbol)
         return self._positions.get(symbol) or self._new_position(symbol)
 
     def _settle(
         self,
-        event: OrderFilled,
+        event: _Booked,
         position: Position,
         before: Decimal,
         realized_before: Decimal,
@@ -216,16 +247,16 @@ class Portfolio:
     ) -> None:
         """Cash, fees, marks, trade log and ledger after ``position`` took the fill."""
         symbol = event.symbol
-        fee = event.fee.amount
+        fee = event.fee
         self._fees = EXACT.add(self._fees, fee)
         pnl = EXACT.subtract(position.realized, realized_before)
         if self.account == "cash":
-            flow = EXACT.multiply(event.last_qty, event.last_price)
-            flow = -flow if event.order_side.sign > 0 else flow
+            flow = EXACT.multiply(event.quantity, event.price)
+            flow = -flow if event.buy else flow
         else:
             flow = pnl
         self._cash = EXACT.subtract(EXACT.add(self._cash, flow), fee)
-        self._marks[symbol] = event.last_price
+        self._marks[symbol] = event.price
         self._log_trade(event, position, before, pnl, tags)
         self.ledger.append(
             LedgerEntry(
@@ -297,7 +328,7 @@ class Portfolio:
 
     def _log_trade(
         self,
-        event: OrderFilled,
+        event: _Booked,
         position: Position,
         before: Decimal,
         pnl: Decimal,
@@ -305,7 +336,7 @@ class Portfolio:
     ) -> None:
         """Round trips from the position's change: ``before`` is its quantity before the fill,
         ``pnl`` what the fill realized."""
-        symbol, after, fee = event.symbol, position.signed_qty, event.fee.amount
+        symbol, after, fee = event.symbol, position.signed_qty, event.fee
         trade = self._open_trades.get(symbol)
         if trade is None:
             if not before and after:
@@ -313,7 +344,7 @@ class Portfolio:
             return
         trade.fees = EXACT.add(trade.fees, fee)
         trade.pnl = EXACT.add(trade.pnl, pnl)
-        trade.size = max(trade.size, position.peak_qty)
+        trade.size = max(trade.size, position.peak)
         long = trade.side == "LONG"
         if not after or long != (after > 0):  # back to flat, or flipped
             flipped = bool(before) and bool(after)
@@ -324,17 +355,17 @@ class Portfolio:
             del self._open_trades[symbol]
             if after:  # a flip opens the next round trip at the fill price
                 self._open(event, position, _ZERO, tags)
-        elif long == (event.order_side is OrderSide.BUY):  # built by several fills: their average
+        elif long == event.buy:  # built by several fills: their average
             trade.entry_price = position.avg_px_open or trade.entry_price
 
     def _open(
-        self, event: OrderFilled, position: Position, fee: Decimal, tags: tuple[str, ...]
+        self, event: _Booked, position: Position, fee: Decimal, tags: tuple[str, ...]
     ) -> None:
         trade = TradeRecord(
             symbol=event.symbol,
             side=position.side.value,
             entry_ts=event.ts,
-            entry_price=event.last_price,
+            entry_price=event.price,
             size=abs(position.signed_qty),
             fees=fee,
             entry_order=event.client_order_id,
