@@ -11,6 +11,7 @@ from rich.console import Console
 
 from tradeforge.backtest import Backtest, BacktestResult
 from tradeforge.cli.context import cli_context
+from tradeforge.cli.db_commands import record_cli_backtest
 from tradeforge.cli.render import stats_table
 from tradeforge.data import DataError, ParquetCatalog
 from tradeforge.data.replay import BarSeries
@@ -57,8 +58,14 @@ def backtest(
         typer.Option("--export", help="Write trades, orders, equity CSV and summary JSON here."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="Do not record the run in the store.")
+    ] = False,
 ) -> None:
-    """Backtest a strategy on catalog bars (the bundled samples when the catalog lacks them)."""
+    """Backtest a strategy on catalog bars (the bundled samples when the catalog lacks them).
+
+    The run is recorded in the store (``TRADEFORGE_DB_URL``, default ``<home>/tradeforge.db``;
+    ``tradeforge runs list`` shows it) unless ``--no-record`` is given."""
     context = cli_context(ctx)
     strategy_cls = load_strategy(strategy)
     chosen = [Symbol.parse(s) for s in (symbols or ["BTC/USDT"])]
@@ -73,6 +80,11 @@ def backtest(
                   market_fill=market_fill, detail=detail)  # fmt: skip
     result = bt.run(**overrides)
     written = write_outputs(result, report, export_dir)
+    if not no_record:
+        written["run_id"] = record_cli_backtest(
+            context, strategy_cls=strategy_cls, result=result, venue=venue, symbols=chosen,
+            timeframe=str(tf), start=start, end=end, written=written,
+        )  # fmt: skip
     if as_json:
         typer.echo(json.dumps({**result.summary(), **written}, indent=2, default=str))
         return
@@ -102,6 +114,8 @@ def print_written(console: Console, written: dict[str, Any]) -> None:
         paths = [Path(p) for p in written["export"].values()]
         names = ", ".join(p.name for p in paths)
         console.print(f"exported {names} to {paths[0].parent}", soft_wrap=True)
+    if "run_id" in written:
+        console.print(f"recorded as run {written['run_id']} (`tradeforge runs show`)")
 
 
 def load_series(

@@ -13,6 +13,7 @@ from tradeforge.data.errors import DataError
 from tradeforge.model.symbol import SymbolError
 from tradeforge.model.timeframe import TimeframeError
 from tradeforge.model.values import NumberError
+from tradeforge.persistence.errors import StoreError
 from tradeforge.strategies.registry import StrategyLoadError
 from tradeforge.strategy.errors import OrderRequestError, StrategyError
 from tradeforge.strategy.params import ParameterError
@@ -28,6 +29,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     StrategyLoadError,
     StrategyError,
     OrderRequestError,
+    StoreError,
 )
 EXIT_USER_ERROR = 1
 

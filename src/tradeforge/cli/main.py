@@ -13,6 +13,7 @@ from tradeforge import __version__
 from tradeforge.cli.backtest_command import backtest
 from tradeforge.cli.context import CliContext, cli_context
 from tradeforge.cli.data_commands import data_app
+from tradeforge.cli.db_commands import audit_app, db_app, runs_app
 from tradeforge.cli.demo import demo
 from tradeforge.cli.errors import run_reporting_errors
 from tradeforge.cli.report_commands import report_app
@@ -85,6 +86,9 @@ app.add_typer(data_app, name="data")
 app.command("demo")(demo)
 app.command("backtest")(backtest)
 app.add_typer(report_app, name="report")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(runs_app, name="runs")
 
 
 def main() -> None:
