@@ -116,3 +116,24 @@ def test_a_cli_backtest_is_recorded(
         assert run.start == moment(0).replace(year=2021, month=3, day=1, hour=0, minute=0,
                                               second=0, microsecond=0)  # fmt: skip
         assert audit.verify(session).entries == 1
+
+
+def test_report_compare_records_each_run(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRADEFORGE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TRADEFORGE_DB_URL", cli_url(store))
+    args = ["report", "compare", "--run", "sma_cross:fast=10,slow=30", "--run", "rsi",
+            "-t", "5m", "--from", "2021-03-01", "--to", "2021-03-08", "--json"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    skipped = CliRunner().invoke(app, [*args, "--no-record"])
+    assert "run_ids" not in json.loads(skipped.stdout)
+    with store.session() as session:
+        listed = sorted(runs.list_runs(session), key=lambda r: r.id)
+        assert [r.id for r in listed] == document["run_ids"]
+        assert [r.strategy for r in listed] == ["SmaCross", "RsiReversion"]
+        summaries = list(document["runs"].values())
+        assert [str(r.final_equity) for r in listed] == [s["final_equity"] for s in summaries]
+        assert all(r.report_path == document["report"] for r in listed)

@@ -11,6 +11,7 @@ import typer
 from tradeforge.backtest import Backtest, BacktestResult
 from tradeforge.cli.backtest_command import load_series, parse_params
 from tradeforge.cli.context import cli_context
+from tradeforge.cli.db_commands import record_cli_backtest
 from tradeforge.data import DataError
 from tradeforge.data.replay import BarSeries
 from tradeforge.model.symbol import Symbol
@@ -77,8 +78,13 @@ def compare_command(
         typer.Option("--output", "-o", help="The HTML file (default <home>/reports/compare.html)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="Do not record the runs in the store.")
+    ] = False,
 ) -> None:
-    """Backtest several runs on the same bars and compare them on one HTML page."""
+    """Backtest several runs on the same bars and compare them on one HTML page (each run is
+    recorded in the store, as ``tradeforge backtest`` records its run, unless
+    ``--no-record``)."""
     from tradeforge.report import compare  # noqa: PLC0415 - plotly only for this command
 
     context = cli_context(ctx)
@@ -89,11 +95,23 @@ def compare_command(
     target = output or context.reports_path / "compare.html"
     title = f"Comparison on {venue} {', '.join(map(str, chosen))} {tf} ({source})"
     path = compare(results, target, labels=runs, title=title).resolve()
+    recorded: list[int] = []
+    if not no_record:
+        for spec, result in zip(runs, results, strict=True):
+            recorded.append(
+                record_cli_backtest(
+                    context, strategy_cls=load_strategy(parse_run(spec)[0]), result=result,
+                    venue=venue, symbols=chosen, timeframe=str(tf), start=start, end=end,
+                    written={"report": str(path)},
+                )
+            )  # fmt: skip
     if as_json:
         document: dict[str, Any] = {
             "report": str(path),
             "runs": {spec: r.summary() for spec, r in zip(runs, results, strict=True)},
         }
+        if recorded:
+            document["run_ids"] = recorded
         typer.echo(json.dumps(document, indent=2, default=str))
         return
     for spec, result in zip(runs, results, strict=True):
