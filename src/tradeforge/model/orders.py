@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, TypedDict, TypeVar, Unpack
+from typing import Any, TypedDict, Unpack
 
 from tradeforge.model.enums import (
     LiquiditySide,
@@ -46,65 +46,34 @@ from tradeforge.model.events import (
     OrderUpdated,
 )
 from tradeforge.model.fill import divide
+from tradeforge.model.order_rules import (
+    ALLOWED_EVENTS,
+    DuplicateFillError,
+    InvalidOrderTransition,
+    OrderError,
+    OverfillError,
+    optional_order_number,
+    order_number,
+    validate_order,
+)
 from tradeforge.model.symbol import Symbol
-from tradeforge.model.values import EXACT, Money, NumberError, Price, Quantity, to_decimal
+from tradeforge.model.values import EXACT, Money, Price, Quantity
 
-_S = OrderStatus
-_ALLOWED: dict[type[OrderEvent], frozenset[OrderStatus]] = {
-    OrderSubmitted: frozenset({_S.INITIALIZED}),
-    OrderAccepted: frozenset({_S.SUBMITTED}),
-    OrderRejected: frozenset({_S.INITIALIZED, _S.SUBMITTED}),
-    OrderCanceled: frozenset(
-        {_S.INITIALIZED, _S.SUBMITTED, _S.ACCEPTED, _S.PARTIALLY_FILLED, _S.PENDING_CANCEL}
-    ),
-    OrderExpired: frozenset({_S.SUBMITTED, _S.ACCEPTED, _S.PARTIALLY_FILLED, _S.PENDING_CANCEL}),
-    OrderPendingCancel: frozenset({_S.ACCEPTED, _S.PARTIALLY_FILLED}),
-    OrderCancelRejected: frozenset({_S.PENDING_CANCEL}),
-    OrderUpdated: frozenset({_S.ACCEPTED, _S.PARTIALLY_FILLED}),
-    OrderFilled: frozenset({_S.SUBMITTED, _S.ACCEPTED, _S.PARTIALLY_FILLED, _S.PENDING_CANCEL}),
-}
+__all__ = [
+    "DuplicateFillError",
+    "InvalidOrderTransition",
+    "Order",
+    "OrderError",
+    "OrderOptions",
+    "OverfillError",
+]
+
 _NOTHING: frozenset[OrderStatus] = frozenset()
-_FILLABLE = _ALLOWED[OrderFilled]
-_UPDATABLE = _ALLOWED[OrderUpdated]
+_FILLABLE = ALLOWED_EVENTS[OrderFilled]
+_UPDATABLE = ALLOWED_EVENTS[OrderUpdated]
 # kinds of deferred events (the backtest fast path)
 _ACCEPTED, _FILLED, _UPDATED = "accepted", "filled", "updated"
-_T = TypeVar("_T", bound=Decimal)
 _ZERO = Quantity(0)
-
-
-class OrderError(ValueError):
-    """An invalid order specification or event; the message names the order and the field."""
-
-
-class InvalidOrderTransition(OrderError):  # noqa: N818 - the name the domain uses
-    """An event that the order's current status does not allow.
-
-    Attributes
-    ----------
-    client_order_id : str
-    status : OrderStatus
-        The order's status, unchanged.
-    event : OrderEvent
-        The refused event.
-    """
-
-    def __init__(self, client_order_id: str, status: OrderStatus, event: OrderEvent) -> None:
-        self.client_order_id = client_order_id
-        self.status = status
-        self.event = event
-        allowed = sorted(k.__name__ for k, v in _ALLOWED.items() if status in v)
-        super().__init__(
-            f"order {client_order_id} is {status.name}: cannot apply {type(event).__name__}"
-            f" (allowed: {', '.join(allowed) or 'nothing, the status is terminal'})"
-        )
-
-
-class OverfillError(OrderError):
-    """A fill larger than the order's leaves quantity."""
-
-
-class DuplicateFillError(OrderError):
-    """A fill whose trade id the order has already applied."""
 
 
 class OrderOptions(TypedDict, total=False):
@@ -212,10 +181,12 @@ class Order:
             symbol=symbol if isinstance(symbol, Symbol) else Symbol.parse(symbol),
             side=side,
             order_type=order_type,
-            quantity=_number(client_order_id, "quantity", quantity, Quantity),
-            price=_optional(client_order_id, "price", price, Price),
-            stop_price=_optional(client_order_id, "stop_price", stop_price, Price),
-            trailing_offset=_optional(client_order_id, "trailing_offset", trailing_offset, Decimal),
+            quantity=order_number(client_order_id, "quantity", quantity, Quantity),
+            price=optional_order_number(client_order_id, "price", price, Price),
+            stop_price=optional_order_number(client_order_id, "stop_price", stop_price, Price),
+            trailing_offset=optional_order_number(
+                client_order_id, "trailing_offset", trailing_offset, Decimal
+            ),
             trailing_offset_type=trailing_offset_type,
             time_in_force=time_in_force,
             expire_time_ns=expire_time_ns,
@@ -250,7 +221,7 @@ class Order:
         return order
 
     def _start(self, init: OrderInitialized) -> None:
-        _validate(init)
+        validate_order(init)
         self._init = init
         self._quantity = init.quantity
         self._price = init.price
@@ -582,7 +553,7 @@ class Order:
                 f"order {self.client_order_id}: event {type(event).__name__} "
                 f"is for order {event.client_order_id}"
             )
-        if self._status not in _ALLOWED.get(type(event), _NOTHING):
+        if self._status not in ALLOWED_EVENTS.get(type(event), _NOTHING):
             raise InvalidOrderTransition(self.client_order_id, self._status, event)
         if self._deferred:
             self._build_deferred()
@@ -700,7 +671,7 @@ class Order:
                 self._status = OrderStatus.REJECTED
             case OrderUpdated():
                 self._update(event)
-            case _:  # pragma: no cover - _ALLOWED admits only the types above
+            case _:  # pragma: no cover - ALLOWED_EVENTS admits only the types above
                 raise InvalidOrderTransition(self.client_order_id, self._status, event)
 
     def _fill(self, event: OrderFilled) -> None:
@@ -793,73 +764,3 @@ class Order:
             f"Order({self.client_order_id}: {' '.join(parts)} {self.time_in_force.name}, "
             f"{self._status.name}, filled {self._filled_qty})"
         )
-
-
-# -- validation -------------------------------------------------------------------------------
-
-
-def _number(order_id: str, field: str, value: object, kind: type[_T]) -> _T:
-    if isinstance(value, kind):
-        return value
-    try:
-        return kind(to_decimal(value, field))
-    except NumberError as error:
-        raise OrderError(f"order {order_id}: {field}: {error}") from None
-
-
-def _optional(order_id: str, field: str, value: object, kind: type[_T]) -> _T | None:
-    return None if value is None else _number(order_id, field, value, kind)
-
-
-def _validate(init: OrderInitialized) -> None:
-    oid = init.client_order_id
-    if not isinstance(oid, str) or not oid:
-        raise OrderError(f"client_order_id must be a non-empty string, got {oid!r}")
-    if not isinstance(init.ts, int) or init.ts < 0:
-        raise OrderError(f"order {oid}: ts_init must be a non-negative int of ns, got {init.ts!r}")
-    if init.quantity <= 0:
-        raise OrderError(f"order {oid}: quantity must be positive, got {init.quantity}")
-    _validate_prices(init)
-    _validate_time_in_force(init)
-    if init.post_only and init.order_type is not OrderType.LIMIT:
-        raise OrderError(
-            f"order {oid}: post_only is only for LIMIT orders, not {init.order_type.name}"
-        )
-
-
-def _validate_prices(init: OrderInitialized) -> None:
-    oid, kind = init.client_order_id, init.order_type
-    if kind.has_price and init.price is None:
-        raise OrderError(f"order {oid}: a {kind.name} order needs a price")
-    if not kind.has_price and init.price is not None:
-        raise OrderError(f"order {oid}: a {kind.name} order takes no price, got {init.price}")
-    if kind.has_stop_price and init.stop_price is None:
-        raise OrderError(f"order {oid}: a {kind.name} order needs a stop_price")
-    if not (kind.has_stop_price or kind.is_trailing) and init.stop_price is not None:
-        raise OrderError(
-            f"order {oid}: a {kind.name} order takes no stop_price, got {init.stop_price}"
-        )
-    if kind.is_trailing:
-        if init.trailing_offset is None or init.trailing_offset <= 0:
-            raise OrderError(
-                f"order {oid}: a TRAILING_STOP_MARKET order needs a positive trailing_offset, "
-                f"got {init.trailing_offset}"
-            )
-    elif init.trailing_offset is not None or init.trailing_offset_type is not None:
-        raise OrderError(f"order {oid}: a {kind.name} order takes no trailing_offset")
-
-
-def _validate_time_in_force(init: OrderInitialized) -> None:
-    oid, tif, expire = init.client_order_id, init.time_in_force, init.expire_time_ns
-    if tif is TimeInForce.GTD:
-        if not isinstance(expire, int) or expire <= init.ts:
-            raise OrderError(
-                f"order {oid}: a GTD order needs an expire_time_ns after ts_init {init.ts}, "
-                f"got {expire!r}"
-            )
-    elif expire is not None:
-        raise OrderError(f"order {oid}: expire_time_ns is only for GTD orders, not {tif.name}")
-    if init.order_type is OrderType.MARKET and tif in (TimeInForce.GTD, TimeInForce.DAY):
-        raise OrderError(f"order {oid}: a MARKET order cannot have time_in_force {tif.name}")
-    if init.post_only and tif in (TimeInForce.IOC, TimeInForce.FOK):
-        raise OrderError(f"order {oid}: post_only cannot be combined with time_in_force {tif.name}")
