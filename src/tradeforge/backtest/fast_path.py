@@ -27,6 +27,7 @@ fill, trade and equity value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -136,7 +137,7 @@ class FastExecution:
         portfolio: Portfolio,
         account: CashAccount,
         instruments: dict[Symbol, Instrument],
-        last_price: object,
+        last_price: Callable[[Symbol], float | None],
         slippage: SlippageModel | None = None,
         *,
         fill_at_close: bool = False,
@@ -150,7 +151,6 @@ class FastExecution:
         self.orders: dict[str, Order] = {}
         """Every order submitted, by client order id (the results read them)."""
         self.funding: list[FundingPaid] = []
-        self.trails: dict[str, object] = {}
         self.working: list[_Working] = []
         """Market orders waiting for the next bar's open."""
         self._open: dict[str, Order] = {}
@@ -169,7 +169,7 @@ class FastExecution:
 
     def venue_last_price(self, symbol: Symbol) -> float | None:
         """The last close of ``symbol``."""
-        return self._last_price(symbol)  # type: ignore[operator, no-any-return]
+        return self._last_price(symbol)
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -183,7 +183,7 @@ class FastExecution:
         if instrument is None:
             raise FastPathExit(f"an order for {order.symbol}, which the run does not trade")
         ts = self.clock.timestamp_ns()
-        last = self._last_price(order.symbol)  # type: ignore[operator]
+        last = self._last_price(order.symbol)
         price = Decimal(repr(last)) if last is not None else None
         reason = self._risk_reason(order, instrument, price, quote_quantity)
         if reason:
@@ -196,11 +196,8 @@ class FastExecution:
         self._order_seq += 1
         working = _Working(order, instrument, str(self._order_seq), quote_quantity)
         order.accept_now(ts, working.venue_order_id)
-        if self.fill_at_close:
-            if last is not None:
-                self._execute(working, last, ts, 0.0)
-            else:
-                self.working.append(working)
+        if self.fill_at_close and last is not None:
+            self._execute(working, last, ts, 0.0)
         else:
             self.working.append(working)
         return order
