@@ -13,40 +13,33 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from tradeforge.data.replay import BarSeries
-from tradeforge.portfolio.portfolio import LedgerEntry, Portfolio
+from tradeforge.portfolio.portfolio import Portfolio
 
 
 def equity_curve(portfolio: Portfolio, timeline: BarSeries, marks: list[BarSeries]) -> pd.Series:
     """Equity at every close of ``timeline``, positions valued at the closes of ``marks``."""
     times = timeline.ts_close
     ledger = portfolio.ledger
+    counts_at = ledger.counts_at()
     cash = _step_values(
-        [_counts_from(e) for e in ledger],
-        [float(e.cash) for e in ledger],
-        times,
-        float(portfolio.initial_cash),
+        counts_at, [float(c) for c in ledger.cash], times, float(portfolio.initial_cash)
     )
     equity = cash.copy()
     margin = portfolio.account == "margin"
     for series in marks:
-        entries = [e for e in ledger if e.symbol == series.symbol]
-        if not entries:
+        rows = [i for i, symbol in enumerate(ledger.symbol) if symbol == series.symbol]
+        if not rows:
             continue
-        stamps = [_counts_from(e) for e in entries]
-        qty = _step_values(stamps, [float(e.position_qty) for e in entries], times, 0.0)
+        stamps = [counts_at[i] for i in rows]
+        qty = _step_values(stamps, [float(ledger.position_qty[i]) for i in rows], times, 0.0)
         price = _asof(series.ts_close, series.close, times)
         value = qty * price
         if margin:
-            value -= _step_values(stamps, [float(e.position_cost) for e in entries], times, 0.0)
+            cost = [float(ledger.position_cost[i]) for i in rows]
+            value -= _step_values(stamps, cost, times, 0.0)
         equity += np.nan_to_num(value)
     index = pd.to_datetime(times, utc=True)
     return pd.Series(equity, index=index, name="equity")
-
-
-def _counts_from(entry: LedgerEntry) -> int:
-    """The close from which an entry counts: a fill at a bar's open carries the previous
-    bar's close time, yet belongs to its own bar."""
-    return entry.ts if entry.counts_from is None else entry.counts_from
 
 
 def _step_values(

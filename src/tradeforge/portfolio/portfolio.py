@@ -19,7 +19,6 @@ portfolio's currency.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
@@ -30,6 +29,7 @@ from tradeforge.model.instrument import Instrument
 from tradeforge.model.position import Position
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.values import EXACT, Money
+from tradeforge.portfolio.ledger import Ledger
 from tradeforge.portfolio.trades import TradeRecord
 
 AccountKind = Literal["cash", "margin"]
@@ -38,18 +38,6 @@ _ZERO = Decimal(0)
 
 class PortfolioError(ValueError):
     """A fill or mark the portfolio cannot book; the message names it."""
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerEntry:
-    """The state right after one fill."""
-
-    ts: int
-    symbol: Symbol
-    position_qty: Decimal
-    position_cost: Decimal  # what the open quantity cost (its cost basis)
-    cash: Decimal
-    counts_from: int | None = None  # the bar close from which it counts (None: from ts)
 
 
 class _Booked(NamedTuple):
@@ -102,9 +90,9 @@ class Portfolio:
         self.booking_close: int | None = None
         """Set by a backtest while its venue trades a bar: that bar's close time. A fill at
         the bar's open carries the previous bar's close time; with this it counts in the
-        equity from its own bar on (:class:`LedgerEntry` ``counts_from``)."""
+        equity from its own bar on (``counts_from`` of the ledger)."""
         self._realized_closed = _ZERO
-        self.ledger: list[LedgerEntry] = []
+        self.ledger = Ledger()
         self.trades: list[TradeRecord] = []
         self._open_trades: dict[Symbol, TradeRecord] = {}
 
@@ -192,6 +180,7 @@ class Portfolio:
         position = self._position_for(event.symbol, event.fee.currency, event.trade_id)
         before, realized_before = position.signed_qty, position.realized
         position_event = position.apply(Fill.from_event(event))
+        pnl = EXACT.subtract(position.realized, realized_before)
         booked = _Booked(
             event.symbol,
             event.order_side is OrderSide.BUY,
@@ -201,7 +190,7 @@ class Portfolio:
             event.ts,
             event.client_order_id,
         )
-        self._settle(booked, position, before, realized_before, tags)
+        self._settle(booked, position, before, pnl, tags)
         return position_event
 
     def book_fill(  # noqa: PLR0917 - one fill's fields
@@ -225,7 +214,7 @@ class Portfolio:
             _Booked(symbol, buy, quantity, price, fee.amount, ts, client_order_id),
             position,
             before,
-            realized_before,
+            EXACT.subtract(position.realized, realized_before),
             tags,
         )
 
@@ -242,14 +231,14 @@ class Portfolio:
         event: _Booked,
         position: Position,
         before: Decimal,
-        realized_before: Decimal,
+        pnl: Decimal,
         tags: tuple[str, ...],
     ) -> None:
-        """Cash, fees, marks, trade log and ledger after ``position`` took the fill."""
+        """Cash, fees, marks, trade log and ledger after ``position`` took the fill (which
+        realized ``pnl``)."""
         symbol = event.symbol
         fee = event.fee
         self._fees = EXACT.add(self._fees, fee)
-        pnl = EXACT.subtract(position.realized, realized_before)
         if self.account == "cash":
             flow = EXACT.multiply(event.quantity, event.price)
             flow = -flow if event.buy else flow
@@ -258,15 +247,8 @@ class Portfolio:
         self._cash = EXACT.subtract(EXACT.add(self._cash, flow), fee)
         self._marks[symbol] = event.price
         self._log_trade(event, position, before, pnl, tags)
-        self.ledger.append(
-            LedgerEntry(
-                event.ts,
-                symbol,
-                position.signed_qty,
-                position.cost_basis.amount,
-                self._cash,
-                self.booking_close,
-            )
+        self.ledger.record(
+            event.ts, symbol, position.signed_qty, position.basis, self._cash, self.booking_close
         )
 
     def pay_funding(self, symbol: Symbol, amount: Decimal, ts: int) -> None:
@@ -279,17 +261,10 @@ class Portfolio:
         self._funding = EXACT.add(self._funding, amount)
         self._cash = EXACT.subtract(self._cash, amount)
         position = self.position(symbol)
-        if self.ledger and self.ledger[-1].ts > ts:
-            ts = self.ledger[-1].ts
-        self.ledger.append(
-            LedgerEntry(
-                ts,
-                symbol,
-                position.signed_qty,
-                position.cost_basis.amount,
-                self._cash,
-                self.booking_close,
-            )
+        if self.ledger and self.ledger.ts[-1] > ts:
+            ts = self.ledger.ts[-1]
+        self.ledger.record(
+            ts, symbol, position.signed_qty, position.basis, self._cash, self.booking_close
         )
 
     # -- internals --------------------------------------------------------------------------

@@ -344,6 +344,11 @@ class Strategy:
         if sl is not None or tp is not None:
             return self._bracket(cid, instrument, side, qty, price, sl, tp, ts, tags)
         kind = _order_type(price, trigger)
+        if kind is OrderType.MARKET:
+            return Order.market_now(
+                cid, sym, side, qty, ts_init=ts, reduce_only=reduce_only,
+                tags=tags, strategy_id=self.strategy_id,
+            )  # fmt: skip
         return Order(
             cid,
             sym,
@@ -451,6 +456,11 @@ class Strategy:
         self, symbol: Symbol, side: OrderSide, kind: OrderType, quantity: Decimal, **options: Any
     ) -> Order:
         """An order of this strategy with the next client order id, stamped now."""
+        if kind is OrderType.MARKET and options.keys() <= {"reduce_only", "tags"}:
+            return Order.market_now(
+                self.ctx.ids.generate(), symbol, side, Quantity(quantity),
+                ts_init=self.ctx.clock.timestamp_ns(), strategy_id=self.strategy_id, **options,
+            )  # fmt: skip
         return Order(
             self.ctx.ids.generate(),
             symbol,
