@@ -29,8 +29,10 @@ from tradeforge.model.instrument import Instrument
 from tradeforge.model.position import Position
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.values import EXACT, Money
-from tradeforge.portfolio.ledger import Ledger
+from tradeforge.portfolio.ledger import Ledger, LedgerEntry
 from tradeforge.portfolio.trades import TradeRecord
+
+__all__ = ["AccountKind", "Ledger", "LedgerEntry", "Portfolio", "PortfolioError"]
 
 AccountKind = Literal["cash", "margin"]
 _ZERO = Decimal(0)
