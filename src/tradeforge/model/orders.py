@@ -240,9 +240,7 @@ class Order:
         self._strategy_id = init.strategy_id
         self._begin(init.quantity, init.price, init.stop_price)
 
-    def _name(
-        self, cid: str, symbol: Symbol, side: OrderSide, kind: OrderType, ts: int
-    ) -> None:
+    def _name(self, cid: str, symbol: Symbol, side: OrderSide, kind: OrderType, ts: int) -> None:
         self._cid = cid
         self._symbol = symbol
         self._side = side
