@@ -40,11 +40,11 @@ from tradeforge.model.events import (
     OrderCanceled,
     OrderRejected,
 )
-from tradeforge.model.instrument import Instrument
+from tradeforge.model.instrument import Instrument, tick_rounder
 from tradeforge.model.order_list import OrderList
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
-from tradeforge.model.values import EXACT, Quantity, truncate_to_step
+from tradeforge.model.values import EXACT, Money, Quantity, truncate_to_step
 from tradeforge.portfolio.portfolio import Portfolio
 
 if TYPE_CHECKING:
@@ -91,20 +91,41 @@ def fast_path_blocker(
     return ""
 
 
+class _Terms:
+    """What a fill reads of an instrument, prepared once."""
+
+    __slots__ = ("base", "buy_fill_price", "contract", "instrument", "quote", "sell_fill_price",
+                 "symbol", "taker", "unit_contract")  # fmt: skip
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.symbol = instrument.symbol
+        self.base, self.quote = instrument.symbol.base, instrument.symbol.quote
+        self.taker = instrument.taker_fee
+        self.contract = instrument.contract_size
+        # a contract of exactly 1 (exponent 0): the venue's value of a fill is its notional
+        self.unit_contract = self.contract == 1 and self.contract.as_tuple().exponent == 0
+        # fills round toward the taker: a buy's price up, a sell's down
+        self.buy_fill_price = tick_rounder(instrument, "sell")
+        self.sell_fill_price = tick_rounder(instrument, "buy")
+
+
 class _Working:
     """A market order accepted and waiting for its fill."""
 
-    __slots__ = ("instrument", "order", "quote_quantity", "venue_order_id")
+    __slots__ = ("buy", "client_order_id", "order", "quote_quantity", "terms", "venue_order_id")
 
     def __init__(
         self,
         order: Order,
-        instrument: Instrument,
+        terms: _Terms,
         venue_order_id: str,
         quote_quantity: Decimal | None,
     ) -> None:
         self.order = order
-        self.instrument = instrument
+        self.client_order_id = order.client_order_id
+        self.buy = order.side is OrderSide.BUY
+        self.terms = terms
         self.venue_order_id = venue_order_id
         self.quote_quantity = quote_quantity
 
@@ -147,6 +168,8 @@ class FastExecution:
         self.instruments = instruments
         self._last_price = last_price
         self.slippage = slippage or NoSlippage()
+        self._slips = not isinstance(self.slippage, NoSlippage)
+        self._terms = {symbol: _Terms(i) for symbol, i in instruments.items()}
         self.fill_at_close = fill_at_close
         self.orders: dict[str, Order] = {}
         """Every order submitted, by client order id (the results read them)."""
@@ -179,13 +202,13 @@ class FastExecution:
             raise FastPathExit(f"a {order.order_type.value} order")
         cid = order.client_order_id
         self.orders[cid] = order
-        instrument = self.instruments.get(order.symbol)
-        if instrument is None:
+        terms = self._terms.get(order.symbol)
+        if terms is None:
             raise FastPathExit(f"an order for {order.symbol}, which the run does not trade")
         ts = self.clock.timestamp_ns()
         last = self._last_price(order.symbol)
         price = Decimal(repr(last)) if last is not None else None
-        reason = self._risk_reason(order, instrument, price, quote_quantity)
+        reason = self._risk_reason(order, terms, price, quote_quantity)
         if reason:
             order.apply(
                 OrderRejected(ts=ts, client_order_id=cid, symbol=order.symbol, reason=reason)
@@ -194,7 +217,7 @@ class FastExecution:
         self._open[cid] = order
         # the venue's filters are the risk engine's, at the same price: they pass too
         self._order_seq += 1
-        working = _Working(order, instrument, str(self._order_seq), quote_quantity)
+        working = _Working(order, terms, str(self._order_seq), quote_quantity)
         order.accept_now(ts, working.venue_order_id)
         if self.fill_at_close and last is not None:
             self._execute(working, last, ts, 0.0)
@@ -241,54 +264,65 @@ class FastExecution:
         """Fill the waiting market orders at a bar's open, in the order they came."""
         working, self.working = self.working, []
         for item in working:
-            if item.order.client_order_id in self._open:
+            if item.client_order_id in self._open:
                 self._execute(item, open_price, ts_open, volume)
 
     def _execute(self, item: _Working, price: float, ts: int, volume: float) -> None:
         """What :meth:`SimulatedExchange._execute` does for a market order, then the booking."""
-        order, instrument = item.order, item.instrument
-        side = order.side.sign
-        slipped = self.slippage.slipped_price(price, side, float(order.leaves_qty), volume)
-        fill_px = instrument.round_price(repr(slipped), "sell" if side > 0 else "buy")
-        qty = self._fill_quantity(item, fill_px)
+        order, terms, buy = item.order, item.terms, item.buy
+        if self._slips:
+            price = self.slippage.slipped_price(
+                price, 1 if buy else -1, float(order.leaves_qty), volume
+            )
+        fill_px = terms.buy_fill_price(price) if buy else terms.sell_fill_price(price)
+        qty = order.quantity if item.quote_quantity is None else self._value_quantity(item, fill_px)
         if qty <= 0:
             self._unfillable(order, "quantity rounds to zero at the fill price")
             return
-        notional = instrument.notional(fill_px, qty)
-        fee = instrument.fee(notional, False)
-        reason = self._shortfall(instrument, side, qty, fill_px)
+        notional = EXACT.multiply(fill_px, EXACT.multiply(qty, terms.contract))
+        fee = EXACT.multiply(notional, terms.taker)
+        reason = self._shortfall(terms, buy, qty, fill_px, notional, fee)
         if reason:
             self._unfillable(order, reason)
             return
-        cid, symbol = order.client_order_id, order.symbol
-        if item.quote_quantity is not None and qty != order.leaves_qty:
+        if item.quote_quantity is not None and qty != order.quantity:
             order.update_quantity_now(ts, qty)
-        self._venue_fill(symbol, side, qty, notional.amount, fee.amount)
+        self._venue_fill(terms, buy, qty, notional, fee)
         self._trade_seq += 1
-        order.fill_now(ts, str(self._trade_seq), item.venue_order_id, qty, fill_px, fee, _TAKER)
-        self.portfolio.book_fill(symbol, side > 0, qty, fill_px, fee, ts, cid, order.tags)
-        self._open.pop(cid, None)
+        fee_money = Money(fee, terms.quote)
+        order.fill_now(
+            ts, str(self._trade_seq), item.venue_order_id, qty, fill_px, fee_money, _TAKER
+        )
+        cid = item.client_order_id
+        self.portfolio.book_fill(terms.symbol, buy, qty, fill_px, fee_money, ts, cid, order.tags)
+        del self._open[cid]
 
-    def _shortfall(self, instrument: Instrument, side: int, qty: Decimal, price: Decimal) -> str:
+    def _shortfall(  # noqa: PLR0917 - one fill's figures
+        self, terms: _Terms, buy: bool, qty: Decimal, price: Decimal, notional: Decimal,
+        fee: Decimal,
+    ) -> str:  # fmt: skip
         """:meth:`CashAccount.shortfall`, on the balances :meth:`_venue_fill` keeps."""
-        symbol, free = instrument.symbol, self._free
-        if side > 0:
-            value = EXACT.multiply(qty, price)
-            need = EXACT.add(value, instrument.fee(value, maker=False))
-            have = free.get(symbol.quote, _ZERO)
+        free = self._free
+        if buy:
+            if terms.unit_contract:  # the venue's value of the fill is its notional
+                need = EXACT.add(notional, fee)
+            else:
+                value = EXACT.multiply(qty, price)
+                need = EXACT.add(value, EXACT.multiply(value, terms.taker))
+            have = free.get(terms.quote, _ZERO)
             if need > have:
-                return f"insufficient {symbol.quote}: need {need}, free {have}"
-        elif qty > free.get(symbol.base, _ZERO):
-            return f"insufficient {symbol.base}: need {qty}, free {free.get(symbol.base, _ZERO)}"
+                return f"insufficient {terms.quote}: need {need}, free {have}"
+        elif qty > free.get(terms.base, _ZERO):
+            return f"insufficient {terms.base}: need {qty}, free {free.get(terms.base, _ZERO)}"
         return ""
 
     def _venue_fill(
-        self, symbol: Symbol, side: int, qty: Decimal, notional: Decimal, fee: Decimal
+        self, terms: _Terms, buy: bool, qty: Decimal, notional: Decimal, fee: Decimal
     ) -> None:
         """:meth:`CashAccount.fill` on plain balances: quote for base, then the fee."""
         free = self._free
-        base, quote = symbol.base, symbol.quote
-        if side > 0:
+        base, quote = terms.base, terms.quote
+        if buy:
             free[quote] = EXACT.subtract(free.get(quote, _ZERO), notional)
             free[base] = EXACT.add(free.get(base, _ZERO), qty)
         else:
@@ -297,13 +331,14 @@ class FastExecution:
         if fee:
             free[quote] = EXACT.subtract(free[quote], fee)
 
-    def _fill_quantity(self, item: _Working, price: Decimal) -> Quantity:
-        instrument = item.instrument
-        if item.quote_quantity is None:
-            return item.order.leaves_qty
+    def _value_quantity(self, item: _Working, price: Decimal) -> Quantity:
+        """The quantity a value-sized order buys at the fill price, fees included."""
+        instrument = item.terms.instrument
         rate = _ONE + instrument.taker_fee
         unit_cost = EXACT.multiply(EXACT.multiply(price, instrument.contract_size), rate)
-        raw = item.quote_quantity / unit_cost
+        value = item.quote_quantity
+        assert value is not None, "a value order carries its quote quantity"
+        raw = value / unit_cost
         return Quantity(truncate_to_step(Quantity(max(raw, _ZERO)), instrument.quantity_step))
 
     def _unfillable(self, order: Order, reason: str) -> None:
@@ -324,30 +359,37 @@ class FastExecution:
     # -- the risk engine's checks -----------------------------------------------------------
 
     def _risk_reason(
-        self,
-        order: Order,
-        instrument: Instrument,
-        price: Decimal | None,
-        notional: Decimal | None,
+        self, order: Order, terms: _Terms, price: Decimal | None, notional: Decimal | None
     ) -> str:
         """:class:`InstrumentFilters` then :class:`BalanceCheck` on a spot account."""
+        instrument, quantity = terms.instrument, order.quantity
         if notional is not None:
             if notional < instrument.min_notional:
                 return f"NOTIONAL: value {notional} below the minimum {instrument.min_notional}"
         elif price is not None:
-            broken = instrument.check_order(price, order.quantity)
+            broken = instrument.check_order(price, quantity)
             if broken:
                 return "; ".join(check.message for check in broken)
         if order.reduce_only:
             return ""
         portfolio = self.portfolio
         if order.side is OrderSide.BUY:
-            cost = notional if notional is not None else _cost(order.quantity, price, instrument)
+            if notional is not None:
+                cost = notional
+            elif price is None:
+                cost = _ZERO
+            else:  # the value and its taker fee at the last price
+                value = EXACT.multiply(quantity, price)
+                cost = EXACT.add(value, EXACT.multiply(value, terms.taker))
             free = portfolio.cash  # waiting market orders reserve nothing, as in the kernel
             if cost > free:
                 return f"insufficient {portfolio.currency}: order needs {cost:.8f}, free {free:.8f}"
             return ""
-        held = portfolio.position(order.symbol).signed_qty
+        return self._sell_shortfall(order)
+
+    def _sell_shortfall(self, order: Order) -> str:
+        """A spot sell of more than is held, net of what open sells already offer."""
+        held = self.portfolio.position(order.symbol).signed_qty
         selling = sum(
             (
                 o.leaves_qty
@@ -362,10 +404,3 @@ class FastExecution:
                 f"held {held} of which {selling} already offered (spot cannot short)"
             )
         return ""
-
-
-def _cost(qty: Decimal, price: Decimal | None, instrument: Instrument) -> Decimal:
-    if price is None:
-        return _ZERO
-    notional = EXACT.multiply(qty, price)
-    return EXACT.add(notional, instrument.fee(notional, maker=False))

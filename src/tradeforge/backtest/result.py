@@ -12,10 +12,18 @@ import pandas as pd
 
 from tradeforge.backtest.engine import EngineRun
 from tradeforge.backtest.equity import equity_curve
-from tradeforge.backtest.stats import CALENDARS, Calendar, Stats, compute_stats
+from tradeforge.backtest.stats import (
+    CALENDARS,
+    Calendar,
+    Stats,
+    compute_stats,
+    equity_returns,
+    per_period_rate,
+)
 from tradeforge.backtest.vectorized import SignalRun
 from tradeforge.data.replay import BarSeries
 from tradeforge.model.events import OrderFilled
+from tradeforge.risk.portfolio_risk import ReturnRisk, rolling_sharpe
 
 
 class BacktestResult:
@@ -195,6 +203,32 @@ class BacktestResult:
             periods_per_year=periods_per_year or (12.0 if first.timeframe.is_calendar else None),
         )
 
+    @cached_property
+    def bar_returns(self) -> pd.Series:
+        """Per-bar simple returns of the anchored equity curve (the initial cash at the first
+        bar's open, then every close), equity floored at 0: the returns the statistics use,
+        indexed by bar close."""
+        start = [float(self.portfolio.initial_cash)]
+        values = np.concatenate((start, self.equity.to_numpy(dtype=np.float64)))
+        return pd.Series(equity_returns(values), index=self.equity.index, name="returns")
+
+    @cached_property
+    def risk(self) -> ReturnRisk:
+        """Value at risk and expected shortfall at 95 % and 99 %, historical and parametric,
+        of :attr:`bar_returns`: positive loss fractions over one bar (see
+        :mod:`tradeforge.risk.portfolio_risk` for the conventions)."""
+        return ReturnRisk.of(self.bar_returns.to_numpy())
+
+    @cached_property
+    def rolling_sharpe(self) -> pd.Series:
+        """The Sharpe ratio of :attr:`bar_returns` over trailing windows of about a month of
+        bars, ``round(periods_per_year / 12)`` (730 hourly crypto bars, 21 daily stock bars;
+        at least 2), annualized and net of the risk-free rate as ``stats.sharpe`` is; NaN
+        before the first full window."""
+        periods = self.stats.periods_per_year
+        risk_free = per_period_rate(self.stats.risk_free_rate, periods)
+        return rolling_sharpe(self.bar_returns, max(2, round(periods / 12)), periods, risk_free)
+
     def _exposure(self) -> float:
         trades = self.trades
         if not len(trades):
@@ -216,9 +250,9 @@ class BacktestResult:
         return self.portfolio.accounting_gap()
 
     def summary(self) -> dict[str, Any]:
-        """What ``--json`` prints: the parameters, the headline figures (returns as fractions)
-        and every statistic under ``"stats"``, JSON-ready (:meth:`Stats.to_json`: no NaN or
-        infinity, ``null`` instead)."""
+        """What ``--json`` prints: the parameters, the headline figures (returns as fractions),
+        every statistic under ``"stats"`` and the VaR figures (:attr:`risk`) under ``"risk"``,
+        JSON-ready (:meth:`Stats.to_json`: no NaN or infinity, ``null`` instead)."""
         stats = self.stats.to_json()
         return {
             "params": self.params,
@@ -228,6 +262,7 @@ class BacktestResult:
             "max_drawdown": self.stats.max_drawdown_pct / 100.0,
             "sharpe": stats["sharpe"],
             "stats": stats,
+            "risk": self.risk.to_json(),
         }
 
     def report(self, path: str | Path = "report.html", *, title: str | None = None) -> Path:

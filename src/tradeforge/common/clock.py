@@ -111,6 +111,7 @@ class TestClock:
     def __init__(self, start_ns: int = 0) -> None:
         self._now = start_ns
         self._follow: tuple[_Times, _HasIndex] | None = None
+        self._followed = -1  # the cursor position last read (reading a numpy array is slow)
         self._timers: dict[str, _Timer] = {}
         self._heap: list[_Timer] = []
         self.pending = self._heap
@@ -121,8 +122,12 @@ class TestClock:
         """The current simulated time (at least the close of the followed bar)."""
         if self._follow is not None:
             times, cursor = self._follow
-            if cursor.i >= 0 and times[cursor.i] > self._now:
-                self._now = int(times[cursor.i])
+            i = cursor.i
+            if i != self._followed and i >= 0:
+                self._followed = i
+                close = int(times[i])
+                if close > self._now:
+                    self._now = close
         return self._now
 
     def follow(self, times: _Times | None, cursor: _HasIndex | None = None) -> None:
@@ -130,6 +135,7 @@ class TestClock:
         when someone asks: a replay loop moves the cursor and never sets the clock per bar.
         ``None`` stops following."""
         self._follow = None if times is None or cursor is None else (times, cursor)
+        self._followed = -1
 
     def utc_now(self) -> datetime:
         """The current simulated time as a UTC datetime (microsecond resolution)."""
@@ -138,6 +144,7 @@ class TestClock:
     def set_time(self, ts_ns: int) -> None:
         """Jump to ``ts_ns`` without firing timers (set-up only; engines use advance_time)."""
         self._now = ts_ns
+        self._followed = -1
 
     def set_timer(
         self,

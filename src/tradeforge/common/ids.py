@@ -19,6 +19,8 @@ LIQUIDATION_ID_PREFIX = "autoclose-"
 """Client order ids of a venue's own liquidation orders start with it (as on Binance)."""
 _SECONDS_PER_DAY = 86_400
 _ALLOWED = re.compile(r"^[.A-Za-z0-9:/_-]+$")
+_HHMM = [f"{h:02d}{m:02d}" for h in range(24) for m in range(60)]  # by minute of the day
+_SS = [f"{s:02d}" for s in range(60)]
 
 
 class IdError(ValueError):
@@ -60,12 +62,9 @@ class ClientOrderIdGenerator:
                     day,
                     f"O-{datetime.fromtimestamp(second, tz=UTC):%y%m%d}",
                 )
-            hours, rest = divmod(within, 3600)
-            minutes, secs = divmod(rest, 60)
+            minute, secs = divmod(within, 60)
             self._second = second
-            self._prefix = (
-                f"{self._day_prefix}{hours:02d}{minutes:02d}{secs:02d}-{self.strategy_tag}-"
-            )
+            self._prefix = f"{self._day_prefix}{_HHMM[minute]}{_SS[secs]}-{self.strategy_tag}-"
         client_order_id = f"{self._prefix}{self.count}"
         if len(client_order_id) > MAX_CLIENT_ORDER_ID:
             raise IdError(f"client order id {client_order_id!r} exceeds 36 characters")

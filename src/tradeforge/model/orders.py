@@ -660,7 +660,11 @@ class Order:
             )
         self._status = OrderStatus.ACCEPTED
         self._venue_order_id = venue_order_id
-        self._defer((_ACCEPTED, ts, venue_order_id))
+        record = (_ACCEPTED, ts, venue_order_id)
+        if self._deferred is None:
+            self._deferred = [record]
+        else:
+            self._deferred.append(record)
 
     def fill_now(  # noqa: PLR0917 - one fill's fields
         self,

@@ -85,6 +85,7 @@ class Position:
         "_signed_qty",
         "_ts_last",
         "_ts_opened",
+        "_unit_linear",
         "contract_size",
         "inverse",
         "pnl_currency",
@@ -108,6 +109,8 @@ class Position:
         self.contract_size = size
         self.inverse = inverse
         self.pnl_currency = symbol.base if inverse else symbol.quote
+        # a linear contract of exactly 1 (exponent 0): a value is qty * price as it is
+        self._unit_linear = not inverse and size == 1 and size.as_tuple().exponent == 0
         self._places = INVERSE_PLACES if inverse else DIVISION_PLACES
         self._signed_qty = _ZERO
         self._basis = _ZERO  # signed value of the open quantity at its entry prices
@@ -353,6 +356,8 @@ class Position:
         return Price(divide(units, basis) if self.inverse else divide(basis, units))
 
     def _value(self, signed_qty: Decimal, price: Decimal) -> Decimal:
+        if self._unit_linear:
+            return EXACT.multiply(signed_qty, price)
         units = EXACT.multiply(signed_qty, self.contract_size)
         if self.inverse:
             if price <= 0:

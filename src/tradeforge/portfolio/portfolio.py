@@ -209,7 +209,9 @@ class Portfolio:
         """Book a fill exactly as :meth:`apply_fill` books the :class:`OrderFilled` of these
         fields, without building the position event (for a backtest whose strategy does not
         listen to position events)."""
-        position = self._position_for(symbol, fee.currency, client_order_id)
+        position = self._positions.get(symbol)
+        if position is None or symbol not in self._tradable or fee.currency != self.currency:
+            position = self._position_for(symbol, fee.currency, client_order_id)
         before, realized_before = position.signed_qty, position.realized
         position.book(buy, quantity, price, fee.amount, ts)
         self._settle(

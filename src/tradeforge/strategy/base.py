@@ -57,6 +57,7 @@ from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
 from tradeforge.model.values import EXACT, Quantity, truncate_to_step
 from tradeforge.portfolio.portfolio import Portfolio
+from tradeforge.risk.sizing import PositionSizer, SizingInputs, strategy_trades
 from tradeforge.strategy.context import StrategyContext
 from tradeforge.strategy.errors import OrderRequestError
 from tradeforge.strategy.params import resolve_parameters
@@ -82,6 +83,9 @@ class Strategy:
     timeframes: ClassVar[tuple[str, ...]] = ()
     """Longer timeframes the strategy reads besides its data's own (``("1d",)``); a backtest
     resamples each symbol's bars into them when they are not given."""
+
+    _last_size: tuple[float, Instrument, Quantity] | None = None
+    """The last float size given and what it rounded to (most strategies trade one size)."""
 
     def __init__(self, strategy_id: str | None = None, **params: Any) -> None:
         self.strategy_id = strategy_id or type(self).__name__
@@ -285,6 +289,8 @@ class Strategy:
     def _place(
         self, side: OrderSide, quantity: float | Decimal | None, kwargs: dict[str, Any]
     ) -> Order | OrderList:
+        if not kwargs and quantity is not None:  # the plain market order, the most common
+            return self.ctx.execution.submit(self._market(side, quantity))
         order = self.order(side, quantity, **kwargs)
         if isinstance(order, OrderList):
             return self.ctx.execution.submit_list(order)
@@ -450,6 +456,38 @@ class Strategy:
         nanos = Timeframe.parse(interval).nanos if isinstance(interval, str) else interval
         self.ctx.clock.set_timer(f"{self.strategy_id}:{name}", nanos, self.on_timer)
 
+    def size(
+        self,
+        sizer: PositionSizer,
+        *,
+        stop: float | Decimal | None = None,
+        price: float | Decimal | None = None,
+        side: OrderSide | str | None = None,
+        symbol: Symbol | str | None = None,
+    ) -> Quantity:
+        """The quantity ``sizer`` gives for an order of ``symbol`` now (zero: do not trade).
+
+        ``self.buy(self.size(RiskPerTrade(0.01), stop=sl), sl=sl, tp=tp)``. The sizer (see
+        :mod:`tradeforge.risk.sizing`) sees this strategy's equity, ``price`` (default: the
+        last price), the instrument, ``stop``, ``side`` (when given, the stop is checked to
+        lie on its losing side), this strategy's closed trades and the bars of ``symbol``'s
+        shortest timeframe so far.
+        """
+        sym = self._sym(symbol)
+        bars = SeriesView(self.ctx.find_series(sym, None))
+        return sizer.size(
+            SizingInputs.of(
+                equity=self.equity,
+                price=self._last_price(sym) if price is None else price,
+                instrument=self.ctx.instruments[sym],
+                stop=stop,
+                side=side,
+                trades=strategy_trades(self.portfolio.trades, self.ctx.ids.strategy_tag),
+                bars=(bars.high.values, bars.low.values, bars.close.values),
+                timeframe=bars.timeframe,
+            )
+        )
+
     # -- internals --------------------------------------------------------------------------
 
     def _new_order(
@@ -471,6 +509,17 @@ class Strategy:
             strategy_id=self.strategy_id,
             **options,
         )
+
+    def _market(self, side: OrderSide, quantity: float | Decimal) -> Order:
+        """What ``order(side, quantity)`` builds, without its other options."""
+        ctx = self.ctx
+        symbol = ctx.series[0].symbol
+        instrument = ctx.instruments[symbol]
+        qty = self._quantity(instrument, side, quantity, None, None, None, by_value=True)
+        return Order.market_now(
+            ctx.ids.generate(), symbol, side, qty,
+            ts_init=ctx.clock.timestamp_ns(), strategy_id=self.strategy_id,
+        )  # fmt: skip
 
     def _sym(self, symbol: Symbol | str | None) -> Symbol:
         if symbol is None:
@@ -494,13 +543,17 @@ class Strategy:
         *,
         by_value: bool,
     ) -> Quantity:
-        given = sum(x is not None for x in (quantity, notional, fraction))
-        if given > 1:
+        if (quantity is not None) + (notional is not None) + (fraction is not None) > 1:
             raise OrderRequestError(f"{self.strategy_id}: give one of quantity, notional, fraction")
         if quantity is not None:
+            last = self._last_size
+            if last is not None and last[0] == quantity and last[1] is instrument:
+                return last[2]  # the same size as the last order: most strategies use one
             qty = instrument.round_quantity(
                 Decimal(repr(quantity)) if isinstance(quantity, float) else quantity
             )
+            if qty > 0 and type(quantity) is float:
+                self._last_size = (quantity, instrument, qty)
             if qty <= 0:
                 raise OrderRequestError(
                     f"{self.strategy_id}: quantity {quantity} is below the step "
