@@ -126,8 +126,7 @@ class TestClock:
             if i != self._followed and i >= 0:
                 self._followed = i
                 close = int(times[i])
-                if close > self._now:
-                    self._now = close
+                self._now = max(self._now, close)
         return self._now
 
     def follow(self, times: _Times | None, cursor: _HasIndex | None = None) -> None:
