@@ -52,6 +52,11 @@ def assert_same(fast: BacktestResult, full: BacktestResult) -> None:
     pd.testing.assert_frame_equal(fast.trades, full.trades)
     pd.testing.assert_series_equal(fast.equity, full.equity)
     assert fast.accounting_gap() == 0
+    assert _held(fast) == _held(full)  # the venue's balances
+
+
+def _held(result: BacktestResult) -> dict[str, Decimal]:
+    return {c: v for c, v in result.run.exchange.account.balances().items() if v}
 
 
 # -- built-in strategies on real bars ---------------------------------------------------------

@@ -335,6 +335,7 @@ class BacktestEngine:
             clock.follow(None)
             if len(ts_close):
                 clock.set_time(max(clock.timestamp_ns(), int(ts_close[cursor.i])))
+        fast.settle_venue()
         return len(ts_open)
 
     def _replay_merged(self) -> int:

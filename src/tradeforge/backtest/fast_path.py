@@ -178,6 +178,7 @@ class FastExecution:
         """Market orders waiting for the next bar's open."""
         self._open: dict[str, Order] = {}
         # the venue's balances (a spot account without locks: market orders reserve nothing)
+        self.account = account
         self._free = {c: account.free(c) for c in account.account.currencies}
         self._order_seq = 0
         self._trade_seq = 0
@@ -259,6 +260,17 @@ class FastExecution:
         raise FastPathExit("an order amendment")
 
     # -- the venue's side -------------------------------------------------------------------
+
+    def settle_venue(self) -> None:
+        """Bring the venue's account to the balances the fast path kept (at the end of a run,
+        so that the venue reads as after the full kernel's run)."""
+        account = self.account.account
+        for currency, free in self._free.items():
+            delta = EXACT.subtract(free, account.free(currency).amount)
+            if delta > 0:
+                account.credit(Money(delta, currency))
+            elif delta < 0:
+                account.debit(Money(-delta, currency))
 
     def fill_working(self, ts_open: int, open_price: float, volume: float) -> None:
         """Fill the waiting market orders at a bar's open, in the order they came."""
