@@ -684,7 +684,16 @@ class Order:
                     (ts, trade_id, venue_order_id, quantity, price, fee, liquidity_side)
                 )
             )
-        self._book_fill(trade_id, quantity, price, fee, venue_order_id, self._side)
+        if not self._trade_ids and quantity == self._quantity:  # the whole order at once
+            self._trade_ids = (trade_id,)
+            self._filled_qty = quantity
+            self._filled_notional = EXACT.multiply(quantity, price)
+            self._fees = ((fee.currency, fee.amount),)
+            if self._venue_order_id is None:
+                self._venue_order_id = venue_order_id
+            self._status = OrderStatus.FILLED
+        else:
+            self._book_fill(trade_id, quantity, price, fee, venue_order_id, self._side)
         self._defer((_FILLED, ts, trade_id, venue_order_id, quantity, price, fee, liquidity_side))
 
     def update_quantity_now(self, ts: int, quantity: Quantity) -> None:

@@ -243,12 +243,13 @@ class Portfolio:
         symbol = event.symbol
         fee = event.fee
         self._fees = EXACT.add(self._fees, fee)
-        if self.account == "cash":
-            flow = EXACT.multiply(event.quantity, event.price)
-            flow = -flow if event.buy else flow
+        if self.account != "cash":
+            cash = EXACT.add(self._cash, pnl)
+        elif event.buy:  # spot: the quote paid for the base, or received
+            cash = EXACT.subtract(self._cash, EXACT.multiply(event.quantity, event.price))
         else:
-            flow = pnl
-        self._cash = EXACT.subtract(EXACT.add(self._cash, flow), fee)
+            cash = EXACT.add(self._cash, EXACT.multiply(event.quantity, event.price))
+        self._cash = EXACT.subtract(cash, fee)
         self._marks[symbol] = event.price
         self._log_trade(event, position, before, pnl, tags)
         self.ledger.record(
