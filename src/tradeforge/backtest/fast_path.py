@@ -115,16 +115,18 @@ class _Working:
 
     __slots__ = ("buy", "client_order_id", "order", "quote_quantity", "terms", "venue_order_id")
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - what the fill needs
         self,
         order: Order,
+        client_order_id: str,
+        buy: bool,
         terms: _Terms,
         venue_order_id: str,
         quote_quantity: Decimal | None,
     ) -> None:
         self.order = order
-        self.client_order_id = order.client_order_id
-        self.buy = order.side is OrderSide.BUY
+        self.client_order_id = client_order_id
+        self.buy = buy
         self.terms = terms
         self.venue_order_id = venue_order_id
         self.quote_quantity = quote_quantity
@@ -218,8 +220,11 @@ class FastExecution:
         self._open[cid] = order
         # the venue's filters are the risk engine's, at the same price: they pass too
         self._order_seq += 1
-        working = _Working(order, terms, str(self._order_seq), quote_quantity)
-        order.accept_now(ts, working.venue_order_id)
+        venue_order_id = str(self._order_seq)
+        working = _Working(
+            order, cid, order.side is OrderSide.BUY, terms, venue_order_id, quote_quantity
+        )
+        order.accept_now(ts, venue_order_id)
         if self.fill_at_close and last is not None:
             self._execute(working, last, ts, 0.0)
         else:

@@ -343,7 +343,7 @@ class Portfolio:
     ) -> None:
         trade = TradeRecord(
             symbol=event.symbol,
-            side=position.side.value,
+            side="LONG" if position.signed_qty > 0 else "SHORT",
             entry_ts=event.ts,
             entry_price=event.price,
             size=abs(position.signed_qty),

@@ -379,15 +379,17 @@ class Strategy:
         self, symbol: Symbol | str | None = None, tag: str | None = None
     ) -> Order | None:
         """Close the whole position in ``symbol`` with a reduce-only market order."""
-        sym = self._sym(symbol)
-        held = self.ctx.portfolio.position(sym).signed_qty
+        ctx = self.ctx
+        sym = ctx.series[0].symbol if symbol is None else self._sym(symbol)
+        held = ctx.portfolio.position(sym).signed_qty
         if not held:
             return None
-        side = OrderSide.SELL if held > 0 else OrderSide.BUY
-        order = self._new_order(
-            sym, side, OrderType.MARKET, abs(held), reduce_only=True, tags=(tag,) if tag else ()
-        )
-        return self.ctx.execution.submit(order)
+        order = Order.market_now(
+            ctx.ids.generate(), sym, OrderSide.SELL if held > 0 else OrderSide.BUY,
+            Quantity(abs(held)), ts_init=ctx.clock.timestamp_ns(), reduce_only=True,
+            tags=(tag,) if tag else (), strategy_id=self.strategy_id,
+        )  # fmt: skip
+        return ctx.execution.submit(order)
 
     def order_target_percent(
         self, percent: float, symbol: Symbol | str | None = None
