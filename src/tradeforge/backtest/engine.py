@@ -244,7 +244,10 @@ class BacktestEngine:
     def _replay(self) -> int:
         # The replay allocates many short-lived objects and holds long-lived arrays; the cyclic
         # collector would scan the long-lived ones again and again. Reference counting frees
-        # the short-lived ones; one collection runs at the end.
+        # the short-lived ones. At the end, what the run built (orders, trades, the ledger:
+        # long-lived, almost never cyclic) joins the oldest generation unscanned (freeze, then
+        # unfreeze), so switching the collector back on does not scan it all at once; the
+        # oldest generation is collected as usual, when it has grown enough.
         enabled = gc.isenabled()
         gc.disable()
         try:
@@ -255,6 +258,8 @@ class BacktestEngine:
             return self._replay_merged()
         finally:
             if enabled:
+                gc.freeze()
+                gc.unfreeze()
                 gc.enable()
 
     def _replay_single(self, series: BarSeries, strategy: Strategy) -> int:
