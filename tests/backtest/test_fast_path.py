@@ -103,6 +103,31 @@ def test_the_readme_sma_cross_sized_by_equity_matches() -> None:
     assert len(resized) == len(updates) == 58  # sized at the fill price, not the last close
 
 
+def test_filled_orders_are_kept_as_records_that_rebuild_them_event_for_event() -> None:
+    """The strategy's own order objects and the journal's rebuilt ones are equal, though the
+    journal keeps only the records of the filled ones."""
+
+    class Keeper(Strategy):
+        def on_start(self) -> None:
+            self.sent: list[Any] = []
+
+        def on_bar(self, bar: Any) -> None:
+            self.sent.append(self.buy(notional=100) if self.position().is_flat else None)
+            self.sent.append(self.close_position())
+
+    data = sample_bars("ETH/USDT", "1h", "2021-02-01", "2021-02-03")
+    result = Backtest(data, Keeper, cash=1_000, commission=0.001, symbol="ETH/USDT").run()
+    assert result.run.fast_path
+    kept = [o for o in result.run.strategies[0].sent if o is not None]
+    journal = result.run.execution.orders
+    stored = journal._entries.values()  # type: ignore[attr-defined]
+    assert len(journal) == 48  # in at one bar's close, out at the next: the last never fills
+    assert sum(isinstance(e, tuple) for e in stored) == len(result.fills) == 47
+    assert [o.client_order_id for o in kept] == list(journal)
+    assert [o.events for o in kept] == [o.events for o in journal.values()]
+    assert [o.status for o in kept] == [o.status for o in journal.values()]
+
+
 # -- random market-order strategies -----------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from tradeforge.backtest.models import NoSlippage, SlippageModel
+from tradeforge.backtest.order_journal import OrderJournal
 from tradeforge.backtest.venue_account import CashAccount
 from tradeforge.common.clock import Clock
 from tradeforge.model.enums import LiquiditySide, OrderSide, OrderType
@@ -113,7 +114,8 @@ class _Terms:
 class _Working:
     """A market order accepted and waiting for its fill."""
 
-    __slots__ = ("buy", "client_order_id", "order", "quote_quantity", "terms", "venue_order_id")
+    __slots__ = ("buy", "client_order_id", "order", "quote_quantity", "terms", "ts_accepted",
+                 "venue_order_id")  # fmt: skip
 
     def __init__(  # noqa: PLR0917 - what the fill needs
         self,
@@ -121,8 +123,9 @@ class _Working:
         client_order_id: str,
         buy: bool,
         terms: _Terms,
-        venue_order_id: str,
+        venue_order_id: int,
         quote_quantity: Decimal | None,
+        ts_accepted: int,
     ) -> None:
         self.order = order
         self.client_order_id = client_order_id
@@ -130,6 +133,7 @@ class _Working:
         self.terms = terms
         self.venue_order_id = venue_order_id
         self.quote_quantity = quote_quantity
+        self.ts_accepted = ts_accepted
 
 
 class FastExecution:
@@ -173,7 +177,7 @@ class FastExecution:
         self._slips = not isinstance(self.slippage, NoSlippage)
         self._terms = {symbol: _Terms(i) for symbol, i in instruments.items()}
         self.fill_at_close = fill_at_close
-        self.orders: dict[str, Order] = {}
+        self.orders = OrderJournal()
         """Every order submitted, by client order id (the results read them)."""
         self.funding: list[FundingPaid] = []
         self.working: list[_Working] = []
@@ -204,7 +208,7 @@ class FastExecution:
         if order.order_type is not _MARKET:
             raise FastPathExit(f"a {order.order_type.value} order")
         cid = order.client_order_id
-        self.orders[cid] = order
+        self.orders.add(order)
         terms = self._terms.get(order.symbol)
         if terms is None:
             raise FastPathExit(f"an order for {order.symbol}, which the run does not trade")
@@ -220,11 +224,10 @@ class FastExecution:
         self._open[cid] = order
         # the venue's filters are the risk engine's, at the same price: they pass too
         self._order_seq += 1
-        venue_order_id = str(self._order_seq)
         working = _Working(
-            order, cid, order.side is OrderSide.BUY, terms, venue_order_id, quote_quantity
+            order, cid, order.side is OrderSide.BUY, terms, self._order_seq, quote_quantity, ts
         )
-        order.accept_now(ts, venue_order_id)
+        order.accept_now(ts, str(self._order_seq))
         if self.fill_at_close and last is not None:
             self._execute(working, last, ts, 0.0)
         else:
@@ -302,17 +305,26 @@ class FastExecution:
         if reason:
             self._unfillable(order, reason)
             return
-        if item.quote_quantity is not None and qty != order.quantity:
+        resized = item.quote_quantity is not None and qty != order.quantity
+        if resized:
             order.update_quantity_now(ts, qty)
         self._venue_fill(terms, buy, qty, notional, fee)
         self._trade_seq += 1
         fee_money = Money(fee, terms.quote)
+        venue_order_id = item.venue_order_id
         order.fill_now(
-            ts, str(self._trade_seq), item.venue_order_id, qty, fill_px, fee_money, _TAKER
+            ts, str(self._trade_seq), str(venue_order_id), qty, fill_px, fee_money, _TAKER
         )
         cid = item.client_order_id
         self.portfolio.book_fill(terms.symbol, buy, qty, fill_px, fee_money, ts, cid, order.tags)
         del self._open[cid]
+        spec = order.market_spec()
+        if spec is not None:  # closed for good: kept as what rebuilds it
+            self.orders.filled(
+                cid,
+                (*spec, item.ts_accepted, venue_order_id, resized, ts, self._trade_seq, qty,
+                 fill_px, fee, terms.quote),  # the fields of a FilledMarket
+            )  # fmt: skip
 
     def _shortfall(  # noqa: PLR0917 - one fill's figures
         self, terms: _Terms, buy: bool, qty: Decimal, price: Decimal, notional: Decimal,

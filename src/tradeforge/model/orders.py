@@ -306,6 +306,21 @@ class Order:
         order._begin(quantity, None, None)
         return order
 
+    def market_spec(
+        self,
+    ) -> tuple[str, Symbol, OrderSide, Quantity, int, bool, tuple[str, ...], str | None] | None:
+        """The arguments of :meth:`market_now` that built this order (id, symbol, side,
+        quantity, ``ts_init``, ``reduce_only``, tags, strategy id); ``None`` for an order
+        built otherwise."""
+        try:
+            quantity = self._lazy_quantity
+        except AttributeError:
+            return None
+        return (
+            self._cid, self._symbol, self._side, quantity, self._ts_init, self._reduce_only,
+            self._tags, self._strategy_id,
+        )  # fmt: skip
+
     def __getattr__(self, name: str) -> Any:
         """Build the ``OrderInitialized`` of a :meth:`market_now` order when first needed
         (called only for an attribute not set)."""
