@@ -341,12 +341,13 @@ class Portfolio:
     def _open(
         self, event: _Booked, position: Position, fee: Decimal, tags: tuple[str, ...]
     ) -> None:
+        held = position.signed_qty
         trade = TradeRecord(
             symbol=event.symbol,
-            side="LONG" if position.signed_qty > 0 else "SHORT",
+            side="LONG" if held > 0 else "SHORT",
             entry_ts=event.ts,
             entry_price=event.price,
-            size=abs(position.signed_qty),
+            size=held if held > 0 else -held,  # a long's own quantity: no copy to keep
             fees=fee,
             entry_order=event.client_order_id,
             tags=tags,
