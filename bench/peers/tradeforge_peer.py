@@ -24,14 +24,15 @@ def _version() -> str:
 def run(bars: pd.DataFrame) -> PeerResult:
     """The event-driven mode (indicator kernels compiled on a small slice first)."""
     run_event_driven(bars.iloc[:WARM_UP_BARS])
-    with measure() as timing:
+    with measure() as timing:  # the run, its round trips counted, its final equity
         _, result = run_event_driven(bars)
-    trades = result.trades
-    still_open = int(trades["exit_time"].isna().sum())
+        trades = result.portfolio.trades
+        still_open = sum(t.is_open for t in trades)
+        final_equity = float(result.final_equity)
     return PeerResult(
         name="tradeforge (event-driven)", version=_version(), bars=len(bars),
         seconds=timing.seconds, closed_trades=len(trades) - still_open, open_trades=still_open,
-        final_equity=float(result.final_equity), peak_rss_mb=timing.peak_rss_mb,
+        final_equity=final_equity, peak_rss_mb=timing.peak_rss_mb,
         start_rss_mb=timing.start_rss_mb, cpu_seconds=timing.cpu_seconds,
         notes=f"numba warmed up on {WARM_UP_BARS} bars; accounting gap {result.accounting_gap()}",
     )  # fmt: skip
@@ -40,14 +41,15 @@ def run(bars: pd.DataFrame) -> PeerResult:
 def run_vector(bars: pd.DataFrame) -> PeerResult:
     """The vectorized signal mode."""
     run_vectorized(bars.iloc[:WARM_UP_BARS])
-    with measure() as timing:
+    with measure() as timing:  # the run, its trades frame, its final equity
         _, result = run_vectorized(bars)
-    trades = result.trades
-    still_open = int((trades["exit_bar"] < 0).sum()) if len(trades) else 0
+        trades = result.trades
+        still_open = int((trades["exit_bar"] < 0).sum()) if len(trades) else 0
+        final_equity = float(result.final_equity)
     return PeerResult(
         name="tradeforge (vectorized)", version=_version(), bars=len(bars),
         seconds=timing.seconds, closed_trades=len(trades) - still_open, open_trades=still_open,
-        final_equity=float(result.final_equity), peak_rss_mb=timing.peak_rss_mb,
+        final_equity=final_equity, peak_rss_mb=timing.peak_rss_mb,
         start_rss_mb=timing.start_rss_mb, cpu_seconds=timing.cpu_seconds,
         notes=f"numba warmed up on {WARM_UP_BARS} bars",
     )  # fmt: skip
