@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Literal, Self
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tradeforge.backtest.perpetual import FundingRates
+from tradeforge.risk.limits import RiskConfig, RiskConfigError
 
 _MARGIN_ONLY = ("funding", "maintenance_margin_rate", "liquidation_fee")
 
@@ -62,6 +64,10 @@ class BacktestConfig(BaseModel):
         Run market-order spot strategies on the engine's market-order fast path (default);
         results are identical to the full kernel's (see
         :mod:`tradeforge.backtest.fast_path`). ``False`` always runs the full kernel.
+    risk : RiskConfig, mapping, path or None
+        Pre-trade risk limits (:class:`~tradeforge.risk.limits.RiskConfig`; a mapping of its
+        fields, or the path of a YAML file). ``None`` (default): only the venue's rules
+        (instrument filters, balance or margin). With limits the run takes the full kernel.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
@@ -83,6 +89,7 @@ class BacktestConfig(BaseModel):
     calendar: Literal["crypto", "equity"] = "crypto"
     risk_free_rate: float = Field(default=0.0, gt=-1, lt=1)
     fast_path: bool = True
+    risk: RiskConfig | None = None
 
     @field_validator(
         "cash", "leverage", "commission", "maintenance_margin_rate", "liquidation_fee",
@@ -113,6 +120,17 @@ class BacktestConfig(BaseModel):
                 )
             rates[str(key)] = item
         return rates
+
+    @field_validator("risk", mode="before")
+    @classmethod
+    def _risk_file(cls, value: object) -> object:
+        """A path is read as a YAML risk config (errors name the file and the key)."""
+        if isinstance(value, str | Path):
+            try:
+                return RiskConfig.from_yaml(value)
+            except RiskConfigError as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @model_validator(mode="after")
     def _margin_only(self) -> Self:

@@ -40,7 +40,9 @@ from tradeforge.model.instrument import Instrument
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.portfolio.portfolio import Portfolio
-from tradeforge.risk.engine import BalanceCheck, InstrumentFilters, RiskEngine
+from tradeforge.risk.build import build_checks
+from tradeforge.risk.context import BarHistory, RiskContext
+from tradeforge.risk.engine import RiskEngine
 from tradeforge.strategy.base import Strategy
 from tradeforge.strategy.context import StrategyContext
 from tradeforge.strategy.errors import StrategyError
@@ -110,14 +112,19 @@ class BacktestEngine:
         self.exchange = self._build_exchange(currency)
         self.portfolio.price_source = self.exchange.last_price
         self._set_detail(detail or [])
-        risk = RiskEngine(
-            [
-                InstrumentFilters(self.instruments),
-                BalanceCheck(
-                    self.instruments, self.portfolio, self._open_orders, self.config.leverage
-                ),
-            ],
+        context = RiskContext(
+            self.portfolio,
+            self.clock,
+            self.instruments,
+            self._open_orders,
             self.exchange.last_price,
+            history=BarHistory(self.series),
+            orders=lambda: self.execution.orders,
+        )
+        risk = RiskEngine(
+            build_checks(self.config.risk, context, self.config.leverage),
+            self.exchange.last_price,
+            context=context,
         )
         self.execution = ExecutionEngine(
             self.clock, risk, self.portfolio, self.exchange, self.instruments

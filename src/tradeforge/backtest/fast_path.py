@@ -81,6 +81,7 @@ def fast_path_blocker(
         (config.max_volume_share is not None, "a volume cap"),
         (has_detail, "lower-timeframe detail"),
         (bool(config.funding), "funding"),
+        (config.risk is not None, "risk limits"),
     )
     for failed, reason in checks:
         if failed:

@@ -1,29 +1,52 @@
 """The risk engine: the gate every order passes before it reaches a venue.
 
-This is the basic gate of the backtest engine issue: the instrument's filters (tick, step,
-minimum quantity and notional) and whether the account can pay (spot: the quote for a buy, the
-base for a sell, net of what open orders already reserve; margin: the initial margin). The
-full set of checks, trading states and circuit breakers comes with the risk issue; they plug in
-as more :class:`RiskCheck` objects.
+The engine runs its :class:`RiskCheck` objects in order; the first reason refuses the order,
+and the execution engine turns it into a local :class:`~tradeforge.model.events.OrderRejected`.
+Each refusal is also logged (logger ``tradeforge.risk``, level WARNING, naming the order, the
+strategy, the rule and the reason) and kept in :attr:`RiskEngine.rejections` for the store.
+When every check passes, the checks that keep a history (duplicates, order rates) record the
+order.
+
+The checks live in :mod:`tradeforge.risk.checks`; :func:`tradeforge.risk.build.build_checks`
+builds them from a :class:`~tradeforge.risk.limits.RiskConfig`. The venue's own rules
+(:class:`InstrumentFilters`, :class:`BalanceCheck`) are always among them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from tradeforge.model.instrument import Instrument
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
-from tradeforge.model.values import EXACT
-from tradeforge.portfolio.portfolio import Portfolio
+from tradeforge.risk.checks.venue import BalanceCheck, InstrumentFilters
+from tradeforge.risk.context import RiskContext
 
-_ZERO = Decimal(0)
+__all__ = [
+    "BalanceCheck",
+    "InstrumentFilters",
+    "OrderRecorder",
+    "RiskCheck",
+    "RiskEngine",
+    "RiskRejection",
+]
+
+logger = logging.getLogger("tradeforge.risk")
+logger.addHandler(logging.NullHandler())  # a library logs; the application decides where to
+KEPT_REJECTIONS = 100_000
+"""How many refusals :attr:`RiskEngine.rejections` keeps (the oldest are dropped)."""
 
 
 class RiskCheck(Protocol):
-    """One pre-trade check: the reason an order must not go out, or ``""``."""
+    """One pre-trade check: the reason an order must not go out, or ``""``.
+
+    A check may carry a ``rule`` attribute, the short name its refusals are stored under
+    (default: its class name).
+    """
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why ``order`` (valued at ``price``, or ``notional`` for a value-sized market
@@ -31,129 +54,24 @@ class RiskCheck(Protocol):
         ...
 
 
-class InstrumentFilters:
-    """Tick, step, minimum and maximum quantity, minimum notional (the venue's filters)."""
+@runtime_checkable
+class OrderRecorder(Protocol):
+    """A check with a memory: told of every order the gate lets through."""
 
-    def __init__(self, instruments: dict[Symbol, Instrument]) -> None:
-        self._instruments = instruments
-
-    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
-        """The broken filters, named as Binance names them."""
-        instrument = self._instruments.get(order.symbol)
-        if instrument is None:
-            return f"unknown instrument {order.symbol}"
-        if notional is not None:
-            if notional < instrument.min_notional:
-                return f"NOTIONAL: value {notional} below the minimum {instrument.min_notional}"
-            return ""
-        if price is None:
-            return ""
-        return "; ".join(check.message for check in instrument.check_order(price, order.quantity))
+    def record(self, order: Order) -> None:
+        """``order`` passed every check and goes out."""
+        ...
 
 
-class BalanceCheck:
-    """Enough balance for the order, net of what the other open orders reserve."""
+@dataclass(frozen=True, slots=True)
+class RiskRejection:
+    """One refusal: when, which order, whose, by which rule, why."""
 
-    def __init__(
-        self,
-        instruments: dict[Symbol, Instrument],
-        portfolio: Portfolio,
-        open_orders: Callable[[], Iterable[Order]],
-        leverage: Decimal = Decimal(1),
-    ) -> None:
-        self._leverage = leverage
-        self._instruments = instruments
-        self._portfolio = portfolio
-        self._open_orders = open_orders
-
-    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
-        """Why the account cannot pay for ``order``; empty when it can."""
-        instrument = self._instruments.get(order.symbol)
-        if instrument is None or order.reduce_only:
-            return ""
-        portfolio = self._portfolio
-        if portfolio.account == "margin":
-            return self._margin(order, instrument, price, notional)
-        if order.side.sign > 0:
-            cost = notional if notional is not None else _cost(order.quantity, price, instrument)
-            reserved = sum(
-                (
-                    _cost(o.leaves_qty, o.price or o.stop_price, instrument)
-                    for o in self._open_orders()
-                    if o.side.sign > 0 and not o.reduce_only
-                ),
-                _ZERO,
-            )
-            free = portfolio.cash - reserved
-            if cost > free:
-                return f"insufficient {portfolio.currency}: order needs {cost:.8f}, free {free:.8f}"
-            return ""
-        held = portfolio.position(order.symbol).signed_qty
-        selling = sum(
-            (
-                o.leaves_qty
-                for o in self._open_orders()
-                if o.symbol == order.symbol and o.side.sign < 0 and not o.reduce_only
-            ),
-            _ZERO,
-        )
-        if order.quantity > held - selling:
-            return (
-                f"insufficient {order.symbol.base}: sell {order.quantity}, "
-                f"held {held} of which {selling} already offered (spot cannot short)"
-            )
-        return ""
-
-    def _margin(
-        self, order: Order, instrument: Instrument, price: Decimal | None, notional: Decimal | None
-    ) -> str:
-        """Margin for the exposure the order adds once the pending orders have filled."""
-        portfolio = self._portfolio
-        pending = self._pending_qty()
-        before = portfolio.position(order.symbol).signed_qty + pending.get(order.symbol, _ZERO)
-        after = before + order.side.sign * order.quantity
-        added = abs(after) - abs(before)
-        if added <= 0:
-            return ""
-        leverage = self._leverage
-        if notional is not None:  # a value order: the value includes the fee
-            exposure = notional / (1 + instrument.taker_fee)
-            need = exposure / leverage + (notional - exposure)
-        elif price is not None:
-            value = added * price * instrument.contract_size
-            need = value / leverage + instrument.fee(EXACT.multiply(value, Decimal(1)), maker=False)
-        else:
-            return ""
-        used = self._projected_margin(pending, leverage, order.symbol, before)
-        free = portfolio.equity() - used
-        if need > free:
-            return f"insufficient margin: order needs {need:.8f}, free {free:.8f}"
-        return ""
-
-    def _pending_qty(self) -> dict[Symbol, Decimal]:
-        pending: dict[Symbol, Decimal] = {}
-        for o in self._open_orders():
-            pending[o.symbol] = pending.get(o.symbol, _ZERO) + o.side.sign * o.leaves_qty
-        return pending
-
-    def _projected_margin(
-        self, pending: dict[Symbol, Decimal], leverage: Decimal, symbol: Symbol, qty: Decimal
-    ) -> Decimal:
-        portfolio = self._portfolio
-        used = _ZERO
-        for other, position in portfolio.positions().items():
-            if other != symbol:
-                held = position.signed_qty + pending.get(other, _ZERO)
-                used += abs(held) * portfolio.valuation_price(other) / leverage
-        mark = portfolio.valuation_price(symbol) if qty else _ZERO
-        return used + abs(qty) * mark / leverage
-
-
-def _cost(qty: Decimal, price: Decimal | None, instrument: Instrument) -> Decimal:
-    if price is None:
-        return _ZERO
-    notional = EXACT.multiply(qty, price)
-    return EXACT.add(notional, instrument.fee(notional, maker=False))
+    ts: int
+    client_order_id: str
+    strategy_id: str | None
+    rule: str
+    reason: str
 
 
 class RiskEngine:
@@ -165,16 +83,47 @@ class RiskEngine:
         In the order they run.
     last_price : callable
         ``last_price(symbol)``: the price a market order is valued at (the last close).
+    context : RiskContext, optional
+        What the checks read. With it, refusals are time-stamped by its clock, and the other
+        members of an OCO list submitted with the order are checked too (each would go to the
+        venue as it is).
     """
 
     def __init__(
-        self, checks: Iterable[RiskCheck], last_price: Callable[[Symbol], float | None]
+        self,
+        checks: Iterable[RiskCheck],
+        last_price: Callable[[Symbol], float | None],
+        *,
+        context: RiskContext | None = None,
     ) -> None:
         self.checks = list(checks)
         self._last_price = last_price
+        self._context = context
+        self._recorders = [c for c in self.checks if isinstance(c, OrderRecorder)]
+        self.rejections: deque[RiskRejection] = deque(maxlen=KEPT_REJECTIONS)
+        """The latest refusals, oldest first."""
 
     def check(self, order: Order, notional: Decimal | None = None) -> str:
         """The reason ``order`` is refused, or ``""`` when every check passes."""
+        alternatives = self._oco_alternatives(order)
+        rule, reason = self._first_reason(order, notional)
+        for other in alternatives:
+            if reason:
+                break
+            rule, reason = self._first_reason(other, None)
+            if reason:
+                reason = f"OCO member {other.client_order_id}: {reason}"
+        if reason:
+            self._refused(order, rule, reason)
+            return reason
+        for recorder in self._recorders:
+            for passed in (order, *alternatives):
+                recorder.record(passed)
+        return ""
+
+    def _first_reason(self, order: Order, notional: Decimal | None) -> tuple[str, str]:
+        if self._context is not None:
+            self._context.begin()
         price: Decimal | None = order.price or order.stop_price
         if price is None and notional is None:
             last = self._last_price(order.symbol)
@@ -182,5 +131,28 @@ class RiskEngine:
         for check in self.checks:
             reason = check.reason(order, price, notional)
             if reason:
-                return reason
-        return ""
+                return getattr(check, "rule", type(check).__name__), reason
+        return "", ""
+
+    def _oco_alternatives(self, order: Order) -> Sequence[Order]:
+        """The other members of an OCO list submitted with ``order`` (no parent: each may
+        fill); the children of a bracket or OTO are exits sent later, not checked here."""
+        if self._context is None or order.order_list_id is None:
+            return ()
+        members = self._context.list_members(order)
+        if any(m.parent_order_id is not None for m in members):
+            return ()
+        return [m for m in members if m is not order]
+
+    def _refused(self, order: Order, rule: str, reason: str) -> None:
+        ts = self._context.clock.timestamp_ns() if self._context is not None else order.ts_init
+        self.rejections.append(
+            RiskRejection(ts, order.client_order_id, order.strategy_id, rule, reason)
+        )
+        logger.warning(
+            "order %s of strategy %s rejected: %s (rule %s)",
+            order.client_order_id,
+            order.strategy_id or "-",
+            reason,
+            rule,
+        )

@@ -1,0 +1,109 @@
+"""The daily loss limit: no new exposure once the day's loss reaches a share of the equity the
+account had when the UTC day began.
+
+The start-of-day equity is exact, not the equity at the first order of the day: cash and
+positions as the portfolio's ledger had them at 00:00 UTC, valued at the closes of the bars
+that closed at or before 00:00 (``RiskContext.history``), as the equity curve values them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tradeforge.model.orders import Order
+from tradeforge.model.symbol import Symbol
+from tradeforge.portfolio.portfolio import LedgerEntry
+from tradeforge.risk.checks.text import limit_percent, money, percent
+from tradeforge.risk.context import PriceHistory, RiskContext
+from tradeforge.risk.limits import LimitsIndex, RiskConfig
+from tradeforge.risk.projection import exposure
+
+NANOS_PER_DAY = 86_400 * 1_000_000_000
+_ZERO = Decimal(0)
+
+
+class DayStartEquity:
+    """The equity at the start of the current UTC day, from the ledger and the closes.
+
+    Ledger entries are read once, in order, up to each new day's start (an entry counts from
+    the close of the bar it was booked in, as in the equity curve).
+    """
+
+    def __init__(self, context: RiskContext, history: PriceHistory) -> None:
+        self._portfolio = context.portfolio
+        self._instruments = context.instruments
+        self._history = history
+        self._read = 0
+        self._cash = context.portfolio.initial_cash
+        self._held: dict[Symbol, tuple[Decimal, Decimal]] = {}  # quantity, cost basis
+        self._day = -1
+        self._equity = _ZERO
+
+    def at(self, now_ns: int) -> Decimal:
+        """The equity at 00:00 UTC of the day of ``now_ns``."""
+        day = now_ns // NANOS_PER_DAY
+        if day != self._day:
+            self._day = day
+            self._equity = self._compute(day * NANOS_PER_DAY)
+        return self._equity
+
+    def _compute(self, start: int) -> Decimal:
+        ledger = self._portfolio.ledger
+        while self._read < len(ledger) and _counts_from(ledger[self._read]) <= start:
+            entry = ledger[self._read]
+            self._cash = entry.cash
+            self._held[entry.symbol] = (entry.position_qty, entry.position_cost)
+            self._read += 1
+        margin = self._portfolio.account == "margin"
+        equity = self._cash
+        for symbol, (qty, cost) in self._held.items():
+            if not qty:
+                continue
+            close = self._history.close_at(symbol, start)
+            if close is None:  # no bar closed yet: valued at what it cost
+                equity += _ZERO if margin else cost
+                continue
+            instrument = self._instruments.get(symbol)
+            size = instrument.contract_size if instrument is not None else Decimal(1)
+            value = qty * size * Decimal(repr(close))
+            equity += value - cost if margin else value
+        return equity
+
+
+def _counts_from(entry: LedgerEntry) -> int:
+    return entry.ts if entry.counts_from is None else entry.counts_from
+
+
+class DailyLoss:
+    """Refuses orders that add exposure once equity is ``daily_loss_limit`` (a fraction) or
+    more below the start-of-day equity."""
+
+    rule = "daily_loss_limit"
+
+    def __init__(self, config: RiskConfig, context: RiskContext) -> None:
+        if context.history is None:
+            raise ValueError("daily_loss_limit needs the context's price history")
+        self._limits = LimitsIndex(config)
+        self._context = context
+        self._start = DayStartEquity(context, context.history)
+        self._currency = context.portfolio.currency
+
+    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
+        """Why the day's loss forbids new exposure; empty when it does not."""
+        most = self._limits.of(order.strategy_id).daily_loss_limit
+        if most is None:
+            return ""
+        after = exposure(self._context, order, price)
+        if not after.adds:
+            return ""
+        start = self._start.at(self._context.clock.timestamp_ns())
+        if start <= 0:
+            return ""
+        loss = start - after.equity
+        if loss < most * start:
+            return ""
+        ccy = self._currency
+        return (
+            f"daily loss limit: equity is down {money(loss, ccy)} ({percent(loss / start)}) "
+            f"from {money(start, ccy)} at 00:00 UTC, the limit is {limit_percent(most)}"
+        )

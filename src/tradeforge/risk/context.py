@@ -1,0 +1,192 @@
+"""What the pre-trade checks read: one small context, built by the kernel that owns the engines.
+
+A check never reaches into an engine; it reads the :class:`RiskContext`: the portfolio, the
+injected clock, the instruments, the open orders, the last prices, the closes seen so far (for
+correlations and the start-of-day equity) and the members of an order list submitted with the
+order. The same context serves backtest, paper and live trading; only what fills it differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradeforge.common.clock import Clock
+from tradeforge.data.replay import BarSeries
+from tradeforge.model.instrument import Instrument
+from tradeforge.model.orders import Order
+from tradeforge.model.symbol import Symbol
+from tradeforge.portfolio.portfolio import Portfolio
+
+_ONE = Decimal(1)
+_NO_TIMES: NDArray[np.int64] = np.empty(0, dtype=np.int64)
+_NO_CLOSES: NDArray[np.float64] = np.empty(0, dtype=np.float64)
+
+
+class PriceHistory(Protocol):
+    """The closes seen so far, never a bar that has not closed yet."""
+
+    def closes(self, symbol: Symbol, count: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Close times (ns UTC) and closes of the last ``count`` closed bars of ``symbol``
+        (fewer at the start, none for an unknown symbol)."""
+        ...
+
+    def close_at(self, symbol: Symbol, ts: int) -> float | None:
+        """The close of the last bar of ``symbol`` that closed at or before ``ts``."""
+        ...
+
+    def last_close_time(self, symbol: Symbol) -> int | None:
+        """When the last bar of ``symbol`` seen so far closed (what a cache is keyed on)."""
+        ...
+
+
+class BarHistory:
+    """A :class:`PriceHistory` over replayed bar series, read up to each series' cursor.
+
+    Parameters
+    ----------
+    series : iterable of BarSeries
+        For each symbol its shortest timeframe is used (the one orders trade against).
+    """
+
+    def __init__(self, series: Iterable[BarSeries]) -> None:
+        best: dict[Symbol, BarSeries] = {}
+        for s in series:
+            if s.symbol not in best or s.timeframe.nanos < best[s.symbol].timeframe.nanos:
+                best[s.symbol] = s
+        self._series = best
+
+    def closes(self, symbol: Symbol, count: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """See :meth:`PriceHistory.closes`."""
+        series = self._series.get(symbol)
+        if series is None or series.cursor.i < 0:
+            return _NO_TIMES, _NO_CLOSES
+        end = series.cursor.i + 1
+        start = max(0, end - count)
+        return series.ts_close[start:end], series.close[start:end]
+
+    def last_close_time(self, symbol: Symbol) -> int | None:
+        """See :meth:`PriceHistory.last_close_time`."""
+        series = self._series.get(symbol)
+        if series is None or series.cursor.i < 0:
+            return None
+        return int(series.ts_close[series.cursor.i])
+
+    def close_at(self, symbol: Symbol, ts: int) -> float | None:
+        """See :meth:`PriceHistory.close_at`."""
+        series = self._series.get(symbol)
+        if series is None or series.cursor.i < 0:
+            return None
+        at = int(np.searchsorted(series.ts_close[: series.cursor.i + 1], ts, side="right")) - 1
+        return float(series.close[at]) if at >= 0 else None
+
+
+def _no_orders() -> dict[str, Order]:
+    return {}
+
+
+@dataclass
+class RiskContext:
+    """Everything a check may read.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        Positions, cash, equity and the ledger (the start-of-day equity is computed from it).
+    clock : Clock
+        The only source of time (a backtest's test clock, the live clock).
+    instruments : mapping of Symbol to Instrument
+        Trading rules and venues.
+    open_orders : callable
+        The orders submitted and not yet closed.
+    last_price : callable
+        ``last_price(symbol)``: the last trade or close, ``None`` before the first.
+    history : PriceHistory, optional
+        Closes seen so far; needed by the correlation limit and the daily loss limit.
+    orders : callable
+        Every order the execution engine knows, by client order id, in the order it learned
+        of them. An order list's members are all registered before its first member is
+        checked, so the members of the list being checked are the last ones.
+    """
+
+    portfolio: Portfolio
+    clock: Clock
+    instruments: Mapping[Symbol, Instrument]
+    open_orders: Callable[[], Iterable[Order]]
+    last_price: Callable[[Symbol], float | None]
+    history: PriceHistory | None = None
+    orders: Callable[[], dict[str, Order]] = _no_orders
+    _memo_order: Order | None = field(default=None, init=False, repr=False)
+    _memo_value: object = field(default=None, init=False, repr=False)
+    _members: tuple[Order | None, int, list[Order]] = field(
+        default=(None, 0, []), init=False, repr=False
+    )
+    _sizes: dict[Symbol, Decimal] = field(default_factory=dict, init=False, repr=False)
+    _marks: dict[Symbol, tuple[float, Decimal]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+
+    def begin(self) -> None:
+        """Forget what was worked out for the previous order (the risk engine calls it
+        before each order, so a figure never outlives the state it was computed from)."""
+        self._memo_order = None
+
+    def recall(self, order: Order) -> object:
+        """What :meth:`keep` stored for ``order`` (the checks of one order share its
+        exposure this way), or ``None``."""
+        return self._memo_value if self._memo_order is order else None
+
+    def keep(self, order: Order, value: object) -> None:
+        """Store ``value`` for ``order`` until the next order."""
+        self._memo_order, self._memo_value = order, value
+
+    def list_members(self, order: Order) -> list[Order]:
+        """The members of ``order``'s order list submitted with it (``order`` included);
+        empty when the order belongs to no list. Read once per order and registry size."""
+        list_id = order.order_list_id
+        if list_id is None:
+            return []
+        known = self.orders()
+        seen, size, members = self._members
+        if seen is order and size == len(known):
+            return members
+        members = []
+        for other in reversed(known.values()):
+            if other.order_list_id != list_id:
+                break
+            members.append(other)
+        members.reverse()
+        self._members = (order, len(known), members)
+        return members
+
+    def unit_value(self, symbol: Symbol, price: Decimal) -> Decimal:
+        """The value of one unit of ``symbol`` at ``price`` (times the contract size)."""
+        size = self._sizes.get(symbol)
+        if size is None:
+            instrument = self.instruments.get(symbol)
+            size = self._sizes[symbol] = _ONE if instrument is None else instrument.contract_size
+        return price if size == _ONE else price * size
+
+    def price(self, symbol: Symbol) -> Decimal | None:
+        """The last price of ``symbol`` as an exact decimal (through its shortest text),
+        ``None`` before the first; converted once per price."""
+        last = self.last_price(symbol)
+        if last is None:
+            return None
+        known = self._marks.get(symbol)
+        if known is not None and known[0] == last:
+            return known[1]
+        value = Decimal(repr(last))
+        self._marks[symbol] = (last, value)
+        return value
+
+    def mark(self, symbol: Symbol) -> Decimal:
+        """The price a position in ``symbol`` is valued at: the last price, else the
+        portfolio's valuation price (its last fill)."""
+        value = self.price(symbol)
+        return self.portfolio.valuation_price(symbol) if value is None else value
