@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from tradeforge import __version__
+from tradeforge.cli.analysis_commands import analysis_app
 from tradeforge.cli.backtest_command import backtest
 from tradeforge.cli.context import CliContext, cli_context
 from tradeforge.cli.data_commands import data_app
@@ -17,6 +18,7 @@ from tradeforge.cli.db_commands import audit_app, db_app, runs_app
 from tradeforge.cli.demo import demo
 from tradeforge.cli.errors import run_reporting_errors
 from tradeforge.cli.report_commands import report_app
+from tradeforge.cli.sandbox_command import sandbox
 from tradeforge.common.config import load_config
 from tradeforge.model.symbol import set_default_quote
 
@@ -89,6 +91,8 @@ app.add_typer(report_app, name="report")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(runs_app, name="runs")
+app.command("sandbox")(sandbox)
+app.add_typer(analysis_app, name="analysis")
 
 
 def main() -> None:

@@ -16,9 +16,11 @@ from plotly.offline import get_plotlyjs
 from tradeforge import __version__
 from tradeforge.report.charts import report_figures
 from tradeforge.report.data import report_data
+from tradeforge.report.montecarlo import montecarlo_parts, montecarlo_set
 from tradeforge.report.tables import stats_html, trades_html
 
 if TYPE_CHECKING:
+    from tradeforge.analysis.montecarlo import MonteCarloSet
     from tradeforge.backtest.result import BacktestResult
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False}
@@ -128,7 +130,9 @@ def page(
     )
 
 
-def report_html(result: BacktestResult, title: str | None = None) -> str:
+def report_html(
+    result: BacktestResult, title: str | None = None, monte_carlo: MonteCarloSet | None = None
+) -> str:
     """The report of one run as an HTML document (see :func:`write_report`)."""
     data = report_data(result, title)
     charts = {key: figure_html(fig, key) for key, fig in report_figures(data).items()}
@@ -144,10 +148,19 @@ def report_html(result: BacktestResult, title: str | None = None) -> str:
         ("Rolling Sharpe", charts["chart-rolling-sharpe"]),
         (f"Trades ({len(data.trades):,})", trades),
     ]
+    if monte_carlo is not None:  # before the trades
+        parts = montecarlo_parts(monte_carlo)
+        sections[-1:-1] = [(p.heading, figure_html(p.figure, p.div_id) + p.table) for p in parts]
     return page(data.title, data.subtitle, sections, side_by_side=True)
 
 
-def write_report(result: BacktestResult, path: str | Path, *, title: str | None = None) -> Path:
+def write_report(
+    result: BacktestResult,
+    path: str | Path,
+    *,
+    title: str | None = None,
+    monte_carlo: MonteCarloSet | int | None = None,
+) -> Path:
     """Write the HTML report of a backtest to one self-contained file.
 
     Parameters
@@ -158,6 +171,10 @@ def write_report(result: BacktestResult, path: str | Path, *, title: str | None 
         The file to write (parent folders are created).
     title : str, optional
         The page title; default ``Strategy(params) on SYMBOL TIMEFRAME``.
+    monte_carlo : MonteCarloSet or int, optional
+        Add the Monte Carlo section (:mod:`tradeforge.report.montecarlo`): resamplings made
+        with :func:`tradeforge.analysis.monte_carlo`, or a number of paths to make them with
+        (seed 0).
 
     Returns
     -------
@@ -174,5 +191,6 @@ def write_report(result: BacktestResult, path: str | Path, *, title: str | None 
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(report_html(result, title), encoding="utf-8")
+    chosen = None if monte_carlo is None else montecarlo_set(result, monte_carlo)
+    target.write_text(report_html(result, title, chosen), encoding="utf-8")
     return target

@@ -1,0 +1,81 @@
+"""Faults a test can inject into a running sandbox.
+
+* **latency**: every REST answer and every websocket message is held back ``latency_ms``
+  (messages keep their order);
+* **error bursts**: the next ``count`` REST requests are answered with an HTTP 5xx (a plain
+  text body: ccxt raises ``ExchangeNotAvailable``) or with a 429 (Binance's -1003 body and a
+  ``Retry-After`` header: ``DDoSProtection``/``RateLimitExceeded``) without being executed;
+* **stale data**: the market streams go quiet for a while (connections stay open, nothing is
+  sent); the withheld messages then come in a burst, so order-book update ids stay contiguous;
+* **dropped and closed sockets** are actions on the stream hub
+  (:meth:`tradeforge.sandbox.streams.StreamHub.disconnect`).
+
+A :class:`Faults` object is plain state read on the server's event loop; setting its
+attributes from another thread is safe (each is one assignment).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from tradeforge.sandbox import errors
+
+
+@dataclass(frozen=True, slots=True)
+class HttpFault:
+    """An answer that replaces a REST request's result."""
+
+    status: int
+    body: str
+    headers: tuple[tuple[str, str], ...] = ()
+    media_type: str = "text/plain"
+
+
+class Faults:
+    """The faults active now.
+
+    Parameters
+    ----------
+    latency_ms : int
+        Delay added to every REST answer and websocket message.
+    """
+
+    def __init__(self, latency_ms: int = 0) -> None:
+        self.latency_ms = latency_ms
+        self._burst: list[HttpFault] = []
+        self.stale_until_ms = 0
+
+    def error_burst(self, count: int, status: int = 503, retry_after: int = 1) -> None:
+        """Answer the next ``count`` REST requests with ``status`` (5xx or 429)."""
+        if count < 1:
+            raise ValueError(f"count must be >= 1, got {count}")
+        if status == 429:
+            error = errors.too_many_requests(6000, retry_after)
+            fault = HttpFault(
+                429, json.dumps(error.body()), (("Retry-After", str(retry_after)),),
+                "application/json",
+            )  # fmt: skip
+        elif 500 <= status <= 599:
+            fault = HttpFault(status, f"{status} Service Unavailable (sandbox fault)")
+        else:
+            raise ValueError(f"status must be 429 or 5xx, got {status}")
+        self._burst = [fault] * count
+
+    def next_http_fault(self) -> HttpFault | None:
+        """The fault for the request arriving now (it uses up one of the burst)."""
+        return self._burst.pop() if self._burst else None
+
+    def go_stale(self, now_ms: int, seconds: float) -> None:
+        """Withhold market stream messages for ``seconds`` of wall-clock time from ``now_ms``."""
+        self.stale_until_ms = now_ms + int(seconds * 1000)
+
+    def is_stale(self, now_ms: int) -> bool:
+        """True while market data is withheld."""
+        return now_ms < self.stale_until_ms
+
+    def clear(self) -> None:
+        """Remove every fault."""
+        self.latency_ms = 0
+        self._burst = []
+        self.stale_until_ms = 0
