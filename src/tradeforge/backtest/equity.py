@@ -38,8 +38,13 @@ def equity_curve(portfolio: Portfolio, timeline: BarSeries, marks: list[BarSerie
             cost = [float(ledger.position_cost[i]) for i in rows]
             value -= _step_values(stamps, cost, times, 0.0)
         equity += np.nan_to_num(value)
-    index = pd.to_datetime(times, utc=True)
-    return pd.Series(equity, index=index, name="equity")
+    return pd.Series(equity, index=utc_index(times), name="equity")
+
+
+def utc_index(ns: NDArray[np.int64]) -> pd.DatetimeIndex:
+    """Integer nanoseconds as a UTC index, without converting element by element (pandas
+    does, from int64: ~16 ms per 100,000 times)."""
+    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"), tz="UTC")
 
 
 def _step_values(
