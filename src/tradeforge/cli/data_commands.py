@@ -1,15 +1,24 @@
-"""``tradeforge data ...``: import, list, show, validate and resample market data."""
+"""``tradeforge data ...``: import, download, list, show, validate and resample market data."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from tradeforge.cli.context import CliContext, cli_context
 from tradeforge.cli.render import (
@@ -37,8 +46,13 @@ from tradeforge.data.validate import validate_quotes, validate_trades
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
 
+if TYPE_CHECKING:  # ccxt is imported only by the commands that talk to a venue
+    from tradeforge.adapters.ccxt.data_client import CcxtDataClient
+    from tradeforge.adapters.ccxt.download import DownloadReport
+    from tradeforge.adapters.ccxt.factory import Credentials
+
 data_app = typer.Typer(
-    help="Market data: import, list, show, validate, resample.", no_args_is_help=True
+    help="Market data: import, download, list, show, validate, resample.", no_args_is_help=True
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -344,3 +358,150 @@ def resample(
         f"{write.series}: {len(result):,} bars from {len(bars):,} {source} bars "
         f"({write.rows_added:,} added, {write.rows_replaced:,} replaced, {partial:,} partial)"
     )
+
+
+@data_app.command("download")
+def download(
+    ctx: typer.Context,
+    exchange: Annotated[str, typer.Option(help="ccxt exchange id, e.g. binance.")],
+    symbol: Annotated[str, typer.Option(help="e.g. BTC/USDT")],
+    timeframe: Annotated[str, typer.Option(help="Bar timeframe, e.g. 1m.")],
+    since: Annotated[str, typer.Option(help="First bar wanted (ISO, UTC).")],
+    until: Annotated[
+        str | None, typer.Option(help="End, excluded (ISO, UTC); default: the newest closed bar.")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="Base URL of a local sandbox, e.g. http://127.0.0.1:8765."),
+    ] = None,
+    venue: Annotated[
+        str | None, typer.Option(help="Catalog venue to store under; default the exchange id.")
+    ] = None,
+    retries: Annotated[
+        int, typer.Option(min=1, help="Attempts per request on transient errors.")
+    ] = 5,
+    as_json: JsonOption = False,
+) -> None:
+    """Download bars from an exchange through ccxt into the catalog.
+
+    Resumes where the catalog's series ends, retries transient errors with backoff, and
+    validates the stored series at the end (exits 1 when it has errors).
+    API keys, when a venue needs them, come from TRADEFORGE_<EXCHANGE>_API_KEY / _API_SECRET.
+    """
+    from tradeforge.adapters.ccxt.data_client import CcxtDataClient  # noqa: PLC0415 - ccxt only when used
+    from tradeforge.adapters.ccxt.factory import build_session  # noqa: PLC0415 - ccxt only when used
+    from tradeforge.adapters.ccxt.retry import RetryPolicy  # noqa: PLC0415 - ccxt only when used
+    from tradeforge.adapters.ccxt.session import SessionSettings  # noqa: PLC0415 - ccxt only when used
+
+    context = cli_context(ctx)
+    where = venue or exchange
+    base_url = url or _sandbox_url(context, exchange)
+    settings = SessionSettings(retry=RetryPolicy(max_attempts=retries))
+    try:
+        session = build_session(
+            exchange, url=base_url, credentials=_credentials(exchange), settings=settings
+        )
+    except ValueError as error:
+        raise DataError(str(error)) from None
+    catalog = _catalog(ctx)
+    with _download_progress(ctx, as_json) as progress:
+        task = progress.add_task(f"{exchange} {symbol} {timeframe}", total=None)
+
+        def on_progress(done: int, expected: int | None) -> None:
+            total = max(done, expected) if expected is not None else None
+            progress.update(task, completed=done, total=total)
+
+        report = _run_download(
+            CcxtDataClient(session), catalog, where, symbol, timeframe, since, until, on_progress
+        )
+    _print_download(context, report, as_json)
+    if report.validation is not None and not report.validation.ok:
+        raise typer.Exit(1)
+
+
+def _run_download(
+    client: CcxtDataClient,
+    catalog: ParquetCatalog,
+    venue: str,
+    symbol: str,
+    timeframe: str,
+    since: str,
+    until: str | None,
+    on_progress: Callable[[int, int | None], None],
+) -> DownloadReport:
+    from tradeforge.adapters.ccxt.download import download_bars  # noqa: PLC0415 - ccxt only when used
+    from tradeforge.adapters.ccxt.errors import VenueError  # noqa: PLC0415 - ccxt only when used
+
+    async def run() -> DownloadReport:
+        try:
+            return await download_bars(
+                client,
+                catalog,
+                venue,
+                symbol,
+                timeframe,
+                since=since,
+                until=until,
+                progress=on_progress,
+            )
+        finally:
+            await client.close()
+
+    try:
+        return asyncio.run(run())
+    except VenueError as error:
+        raise DataError(
+            f"download from {client.session.venue} stopped: {error} (the bars received so far "
+            "are stored; run the command again to resume)"
+        ) from None
+
+
+def _sandbox_url(context: CliContext, exchange: str) -> str | None:
+    for venue in context.config.venues.values():
+        if venue.exchange == exchange and venue.sandbox_url:
+            return venue.sandbox_url
+    return None
+
+
+def _credentials(exchange: str) -> Credentials:
+    from tradeforge.adapters.ccxt.factory import Credentials  # noqa: PLC0415 - ccxt only when used
+
+    prefix = f"TRADEFORGE_{exchange.upper()}_"
+    return Credentials(
+        api_key=os.environ.get(f"{prefix}API_KEY"),
+        secret=os.environ.get(f"{prefix}API_SECRET"),
+        password=os.environ.get(f"{prefix}PASSWORD"),
+    )
+
+
+@contextmanager
+def _download_progress(ctx: typer.Context, quiet: bool) -> Iterator[Progress]:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=cli_context(ctx).console,
+        transient=True,
+        disable=quiet,
+    )
+    with progress:
+        yield progress
+
+
+def _print_download(context: CliContext, report: DownloadReport, as_json: bool) -> None:
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    stats = report.stats
+    context.console.print(
+        f"{report.series}: {report.written:,} bars written from {stats.pages:,} pages "
+        f"({stats.received:,} rows received, {stats.duplicates:,} duplicates and "
+        f"{stats.malformed:,} malformed rows dropped, {report.retries:,} retries)"
+    )
+    if report.validation is None:
+        context.console.print("nothing stored for this period")
+        return
+    _print_report(context, report.series, report.validation, as_json=False)

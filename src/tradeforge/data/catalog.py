@@ -288,6 +288,17 @@ class ParquetCatalog:
                 chosen.append(path)
         return chosen
 
+    def bar_span(
+        self, venue: str, symbol: SymbolLike, timeframe: TimeframeLike
+    ) -> tuple[int, int] | None:
+        """The first and last stored bar opens (ns) of a series, from the Parquet footers
+        only; None when nothing is stored (where a download resumes)."""
+        key = SeriesKey.of(DataKind.BARS, venue, symbol, timeframe)
+        stats = [store.file_stats(p) for p in self._partitions(key, None, None)]
+        firsts = [s.first for s in stats if s.first is not None]
+        lasts = [s.last for s in stats if s.last is not None]
+        return (min(firsts), max(lasts)) if firsts and lasts else None
+
     # -- listing and deleting ------------------------------------------------------------
 
     def list(self) -> list[SeriesInfo]:

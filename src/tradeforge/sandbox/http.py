@@ -47,6 +47,9 @@ async def enter(request: Request, weight: int = 1) -> Sandbox:
     """Faults, request weight, then the replay up to now; the sandbox."""
     sandbox = sandbox_of(request)
     if sandbox.faults.latency_ms:
+        # received in full first: a client that stops waiting still has its request executed,
+        # as on a venue (only the answer is late)
+        await request.body()
         await asyncio.sleep(sandbox.faults.latency_ms / 1000)
     fault = sandbox.faults.next_http_fault()
     if fault is not None:
