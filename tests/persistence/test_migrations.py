@@ -27,8 +27,13 @@ def _tables(store: Store) -> set[str]:
 def test_upgrade_downgrade_upgrade(empty_store: Store) -> None:
     assert migrations.current(empty_store) is None
     migrations.upgrade(empty_store)
-    assert migrations.current(empty_store) == migrations.head() == "0001"
+    assert migrations.current(empty_store) == migrations.head()
     assert _tables(empty_store) == TABLES
+    migrations.downgrade(empty_store, "0001")  # before the trading state's source and ns time
+    assert migrations.current(empty_store) == "0001"
+    columns = {c["name"] for c in inspect(empty_store.engine).get_columns("trading_state_changes")}
+    assert columns == {"id", "ts", "old_state", "new_state", "reason", "actor"}
+    migrations.upgrade(empty_store)
     migrations.downgrade(empty_store, "base")
     assert migrations.current(empty_store) is None
     assert _tables(empty_store) == set()
@@ -49,7 +54,12 @@ def test_the_comparison_sees_a_model_change(store: Store) -> None:
     assert [(d[0], d[1].name) for d in diff] == [("add_table", "extra")]  # type: ignore[index]
 
 
-def test_history_lists_the_first_revision() -> None:
-    (first,) = migrations.history()
-    assert (first.revision, first.down_revision, first.is_head) == ("0001", None, True)
+def test_history_lists_the_revisions_newest_first() -> None:
+    history = migrations.history()
+    assert [r.revision for r in history if r.is_head] == [history[0].revision]
+    assert history[0].revision == migrations.head()
+    first, second = history[-1], history[-2]
+    assert (first.revision, first.down_revision) == ("0001", None)
     assert first.message == "initial schema: every table of the state store"
+    assert (second.revision, second.down_revision) == ("0002", "0001")
+    assert second.message == "trading state: the source and the exact time of each change"

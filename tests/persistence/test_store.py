@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.persistence.conftest import cli_url
 from tradeforge.cli.main import app
+from tradeforge.persistence import migrations
 from tradeforge.persistence.errors import StoreUnavailableError, StoreUrlError
 from tradeforge.persistence.store import Store, normalize_url
 
@@ -56,17 +57,19 @@ def test_the_cli_prints_one_line_and_exits_1(tmp_path: Path) -> None:
 
 
 def test_db_commands_upgrade_downgrade_current_history(empty_store: Store) -> None:
-    runner, db = CliRunner(), cli_url(empty_store)
+    runner, db, head = CliRunner(), cli_url(empty_store), migrations.head()
     current = runner.invoke(app, ["db", "current", "--db", db, "--json"])
-    assert current.stdout.strip() == '{"current": null, "head": "0001"}'
+    assert current.stdout.strip() == f'{{"current": null, "head": "{head}"}}'
     assert runner.invoke(app, ["db", "upgrade", "--db", db]).exit_code == 0
     current = runner.invoke(app, ["db", "current", "--db", db, "--json"])
-    assert current.stdout.strip() == '{"current": "0001", "head": "0001"}'
+    assert current.stdout.strip() == f'{{"current": "{head}", "head": "{head}"}}'
     assert runner.invoke(app, ["db", "downgrade", "base", "--db", db]).exit_code == 0
     current = runner.invoke(app, ["db", "current", "--db", db, "--json"])
-    assert current.stdout.strip() == '{"current": null, "head": "0001"}'
+    assert current.stdout.strip() == f'{{"current": null, "head": "{head}"}}'
     history = runner.invoke(app, ["db", "history"])
-    assert "<base> -> 0001 (head): initial schema" in history.stdout
+    assert "<base> -> 0001: initial schema" in history.stdout
+    assert "0001 -> 0002: trading state: the source" in history.stdout.replace(" (head)", "")
+    assert f"-> {head} (head): " in history.stdout
 
 
 def test_audit_verify_and_db_backup_restore_commands(store: Store, tmp_path: Path) -> None:

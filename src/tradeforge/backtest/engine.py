@@ -27,10 +27,11 @@ from typing import Any
 
 from tradeforge.backtest.config import BacktestConfig
 from tradeforge.backtest.exchange import SimulatedExchange
-from tradeforge.backtest.fast_path import FastExecution
+from tradeforge.backtest.fast_path import FastExecution, FastPathExit
 from tradeforge.backtest.models import FixedBpsSlippage, LatencyModel, VolumeParticipation
 from tradeforge.backtest.perpetual import MaintenanceMargin
 from tradeforge.backtest.venue_account import CashAccount, MarginAccount
+from tradeforge.common.bus import MessageBus
 from tradeforge.common.clock import TestClock
 from tradeforge.common.ids import ClientOrderIdGenerator
 from tradeforge.data.replay import BarSeries, merge_schedule
@@ -42,9 +43,12 @@ from tradeforge.model.symbol import Symbol
 from tradeforge.portfolio.portfolio import Portfolio
 from tradeforge.risk.build import build_checks
 from tradeforge.risk.context import BarHistory, RiskContext
+from tradeforge.risk.control import TradingControl
 from tradeforge.risk.engine import RiskEngine
+from tradeforge.risk.kill_switch import KillSwitchReport
+from tradeforge.risk.state import TradingState
 from tradeforge.strategy.base import Strategy
-from tradeforge.strategy.context import StrategyContext
+from tradeforge.strategy.context import StrategyContext, TradingSwitch
 from tradeforge.strategy.errors import StrategyError
 from tradeforge.strategy.views import BarView
 
@@ -62,6 +66,8 @@ class EngineRun:
     bars_processed: int
     fast_path: bool = False
     """Whether the run took the market-order fast path (:mod:`~tradeforge.backtest.fast_path`)."""
+    trading: TradingControl | None = None
+    """The trading state, its history and the breakers' events."""
 
 
 class BacktestEngine:
@@ -121,14 +127,22 @@ class BacktestEngine:
             history=BarHistory(self.series),
             orders=lambda: self.execution.orders,
         )
+        self.bus = MessageBus()
+        """State changes (``risk.state``) and breaker events (``risk.breaker``) go here."""
+        self.trading = TradingControl.build(
+            self.config.risk, context, list(self.execution_series().values()), self.bus
+        )
         risk = RiskEngine(
-            build_checks(self.config.risk, context, self.config.leverage),
+            build_checks(self.config.risk, context, self.config.leverage, gate=self.trading.gate),
             self.exchange.last_price,
             context=context,
         )
         self.execution = ExecutionEngine(
             self.clock, risk, self.portfolio, self.exchange, self.instruments
         )
+        self.trading.attach(self.execution)
+        if self.trading.board is not None and self.config.latency_ms:
+            self.trading.board.record_latency(self.config.latency_ms)  # the latency model's
         self.strategies: list[Strategy] = []
         self._current_hook = ("", "")
         self.fast: FastExecution | None = None
@@ -217,12 +231,31 @@ class BacktestEngine:
             self.instruments,
             series,
             ClientOrderIdGenerator(_tag(strategy.strategy_id), self.clock),
+            trading=self._trading_for(strategy.strategy_id),
         )
         strategy._bind(ctx)
         self.execution.register(
             strategy.strategy_id, self._order_listener(strategy), self._position_listener(strategy)
         )
         self.strategies.append(strategy)
+
+    def _trading_for(self, strategy_id: str) -> TradingSwitch:
+        view = self.trading.for_strategy(strategy_id)
+        return view if self.fast is None else _FastPathTrading(view)
+
+    def kill_switch(self, reason: str, *, flatten: bool = False) -> KillSwitchReport:
+        """Halt trading, cancel every open order and, with ``flatten``, close every position
+        (:meth:`TradingControl.kill_switch`); ``self.trading.resume(...)`` lifts the halt.
+
+        Raises
+        ------
+        FastPathExit
+            On the market-order fast path, which has no risk gate: the run starts over on the
+            full kernel.
+        """
+        if self.fast is not None:
+            raise FastPathExit("the kill switch needs the full kernel")
+        return self.trading.kill_switch(reason, flatten=flatten)
 
     # -- the run ----------------------------------------------------------------------------
 
@@ -246,6 +279,7 @@ class BacktestEngine:
             self.config,
             processed,
             fast_path=self.fast is not None,
+            trading=self.trading,
         )
 
     def _replay(self) -> int:
@@ -284,6 +318,7 @@ class BacktestEngine:
         )
         # perpetual hook: a margin account's open positions need every bar (liquidation, funding)
         watch = exchange.position_watch
+        board = self.trading.board  # circuit breakers, checked at every close when configured
         clock.follow(ts_close, cursor)
         try:
             for i in range(len(ts_open)):
@@ -305,6 +340,8 @@ class BacktestEngine:
                 cursor.i = i
                 if trails:
                     execution.on_bar(symbol, float(h[i]), float(lo[i]))
+                if board is not None:
+                    board.on_bar()
                 if i >= warm:
                     try:
                         on_bar(view)
@@ -356,6 +393,7 @@ class BacktestEngine:
         feeds = [self._feed(s, id(s) in executing) for s in self.series]
         exchange, clock, execution = self.exchange, self.clock, self.execution
         watch = exchange.position_watch  # perpetual hook: positions need every bar
+        board = self.trading.board
         for k, i in zip(which, rows, strict=True):
             series, views, matches = feeds[k]
             if matches and (
@@ -375,6 +413,8 @@ class BacktestEngine:
             series.cursor.i = i
             if matches and execution.trails:
                 execution.on_bar(series.symbol, float(series.high[i]), float(series.low[i]))
+            if matches and board is not None:
+                board.on_bar()
             for strategy, view in views:
                 if strategy.ctx.series[0].cursor.i >= strategy.warmup:
                     self._call(strategy, "on_bar", strategy.on_bar, view)
@@ -418,6 +458,28 @@ class BacktestEngine:
         if _is_default(strategy, "on_position_event"):
             return _ignore_position
         return lambda event: self._call(strategy, "on_position_event", hook, event)
+
+
+class _FastPathTrading:
+    """A strategy's trading switch on the fast path, which runs no risk gate: the state stays
+    ACTIVE (breakers send runs to the full kernel), and the kill switch starts the run over on
+    the full kernel."""
+
+    __slots__ = ("_view",)
+
+    def __init__(self, view: TradingSwitch) -> None:
+        self._view = view
+
+    @property
+    def state(self) -> TradingState:
+        return self._view.state
+
+    @property
+    def reason(self) -> str:
+        return self._view.reason
+
+    def kill_switch(self, reason: str, *, flatten: bool = False) -> KillSwitchReport:
+        raise FastPathExit("the kill switch needs the full kernel")
 
 
 def _is_default(strategy: Strategy, name: str) -> bool:

@@ -69,6 +69,17 @@ MarketFill = Literal["next_open", "close"]
 EventHandler = Callable[[VenueEvent], None]
 
 _NOT_RESTING = {OrderType.MARKET}
+ORDER_TYPES = frozenset(
+    {
+        OrderType.MARKET,
+        OrderType.LIMIT,
+        OrderType.STOP_MARKET,
+        OrderType.STOP_LIMIT,
+        OrderType.TAKE_PROFIT_MARKET,
+        OrderType.TAKE_PROFIT_LIMIT,
+    }
+)
+"""The order types the simulated exchange matches (trailing stops are the engine's)."""
 _ONE = Decimal(1)
 # (trade seq, funding seq, liquidation price as float, exact, long) of a position
 _LiquidationLevel = tuple[int, int, float, Decimal | None, bool]
@@ -102,6 +113,10 @@ class SimulatedExchange:
         execution engine emulates them.
     liquidation_fee : Decimal
         Fee rate on the notional of a liquidation (margin accounts; default 0).
+    order_types : iterable of OrderType, optional
+        The order types it takes (default :data:`ORDER_TYPES`, all it can match); others are
+        rejected. Fewer types make a venue without, say, stop orders, whose stops the engine's
+        users must emulate.
     """
 
     def __init__(
@@ -118,8 +133,10 @@ class SimulatedExchange:
         market_fill: MarketFill = "next_open",
         supports_contingency: bool = True,
         liquidation_fee: Decimal = Decimal(0),
+        order_types: Iterable[OrderType] | None = None,
     ) -> None:
         self.venue = venue
+        self.order_types = ORDER_TYPES if order_types is None else frozenset(order_types)
         self.instruments: dict[Symbol, Instrument] = {i.symbol: i for i in instruments}
         self.clock = clock
         self.account = account
@@ -559,6 +576,8 @@ class SimulatedExchange:
         instrument = self.instruments.get(order.symbol)
         if instrument is None:
             return f"-1121 invalid symbol {order.symbol} on {self.venue}"
+        if order.order_type not in self.order_types:
+            return f"-1116 order type {order.order_type.value} is not supported on {self.venue}"
         if order.client_order_id in self._by_id:
             return f"duplicate client order id {order.client_order_id}"
         price = order.price or order.stop_price

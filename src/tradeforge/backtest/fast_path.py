@@ -81,6 +81,7 @@ def fast_path_blocker(
         (config.max_volume_share is not None, "a volume cap"),
         (has_detail, "lower-timeframe detail"),
         (bool(config.funding), "funding"),
+        (config.risk is not None and config.risk.breakers is not None, "circuit breakers"),
         (config.risk is not None, "risk limits"),
     )
     for failed, reason in checks:
@@ -267,6 +268,10 @@ class FastExecution:
     def modify(self, client_order_id: str, **changes: object) -> bool:
         """Amending needs the full kernel (market orders cannot be amended anyway)."""
         raise FastPathExit("an order amendment")
+
+    def require_kernel(self, reason: str) -> None:
+        """Leave for the full kernel: the strategy needs ``reason``."""
+        raise FastPathExit(reason)
 
     # -- the venue's side -------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tradeforge.backtest.engine import EngineRun
-from tradeforge.backtest.equity import equity_curve
+from tradeforge.backtest.equity import equity_curve, utc_index
 from tradeforge.backtest.stats import (
     CALENDARS,
     Calendar,
@@ -23,6 +23,7 @@ from tradeforge.backtest.stats import (
 from tradeforge.backtest.vectorized import SignalRun
 from tradeforge.data.replay import BarSeries
 from tradeforge.model.events import OrderFilled
+from tradeforge.risk.breakers.base import BreakerEvent, CircuitBreakerTripped
 from tradeforge.risk.portfolio_risk import ReturnRisk, rolling_sharpe
 
 
@@ -155,6 +156,35 @@ class BacktestResult:
         return pd.DataFrame(
             rows, columns=["ts", "symbol", "rate", "mark_price", "position_qty", "amount"]
         )
+
+    @cached_property
+    def trading_states(self) -> pd.DataFrame:
+        """Every change of the trading state: time, state, the state before, reason and
+        source (a breaker's name, ``manual`` or ``kill switch``); empty when trading stayed
+        ACTIVE."""
+        history = self.run.trading.history if self.run.trading is not None else []
+        rows = [
+            {
+                "ts": pd.Timestamp(c.ts, unit="ns", tz="UTC"),
+                "state": c.state.value,
+                "previous": c.previous.value,
+                "reason": c.reason,
+                "source": c.source,
+            }
+            for c in history
+        ]
+        return pd.DataFrame(rows, columns=["ts", "state", "previous", "reason", "source"])
+
+    @cached_property
+    def breaker_events(self) -> pd.DataFrame:
+        """Every trip and release of a circuit breaker: time, breaker, ``tripped`` or
+        ``released``, the level reached or left for (``""`` when off), the measure, the
+        level's threshold (NaN for a release), the end of the cooldown (NaT for a release)
+        and the message."""
+        trading = self.run.trading
+        board = trading.board if trading is not None else None
+        rows = [_breaker_row(e) for e in (board.events if board is not None else [])]
+        return pd.DataFrame(rows, columns=_BREAKER_COLUMNS)
 
     @cached_property
     def stats(self) -> Stats:
@@ -302,6 +332,28 @@ class BacktestResult:
         return export(self, directory)
 
 
+def _breaker_row(event: BreakerEvent) -> dict[str, Any]:
+    tripped = isinstance(event, CircuitBreakerTripped)
+    level = event.level.label if event.level is not None else ""
+    return {
+        "ts": pd.Timestamp(event.ts, unit="ns", tz="UTC"),
+        "breaker": event.breaker,
+        "event": "tripped" if tripped else "released",
+        "level": level,
+        "value": event.value,
+        "threshold": event.threshold if isinstance(event, CircuitBreakerTripped) else np.nan,
+        "until": (
+            pd.Timestamp(event.until_ns, unit="ns", tz="UTC")
+            if isinstance(event, CircuitBreakerTripped)
+            else pd.NaT
+        ),
+        "message": event.message,
+    }
+
+
+_BREAKER_COLUMNS = ["ts", "breaker", "event", "level", "value", "threshold", "until", "message"]
+
+
 def _utc(stamps: list[int | None]) -> pd.DatetimeIndex:
     """Nanosecond UTC times (``None``: NaT), converted in one pass."""
     values = np.array([_NAT if ts is None else ts for ts in stamps], dtype=np.int64)
@@ -367,13 +419,13 @@ class VectorizedResult:
             times = np.where(run.fill_at_close, series.ts_close[run.fill_bar], times)
         entries, exits = run.round_trip_fills()
         closed = exits >= 0
-        frame["entry_time"] = pd.to_datetime(times[entries], utc=True)
-        exit_times = pd.to_datetime(times[np.where(closed, exits, 0)], utc=True)
+        frame["entry_time"] = utc_index(times[entries])
+        exit_times = utc_index(times[np.where(closed, exits, 0)])
         frame["exit_time"] = exit_times.where(closed)
         return frame
 
     @cached_property
     def equity(self) -> pd.Series:
         """Equity at every close."""
-        index = pd.to_datetime(self.series.ts_close, utc=True)
+        index = utc_index(self.series.ts_close)
         return pd.Series(self.run.equity, index=index, name="equity")

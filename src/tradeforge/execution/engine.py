@@ -51,6 +51,22 @@ OrderListener = Callable[[Order, OrderEvent], None]
 PositionListener = Callable[[PositionEvent], None]
 
 
+class Follower(Protocol):
+    """Follows one strategy's trades from inside the engine (an in-trade manager)."""
+
+    def on_order_event(self, order: Order, event: OrderEvent) -> None:
+        """An event of one of the strategy's orders, before the strategy's listener."""
+        ...
+
+    def on_position_event(self, event: PositionEvent) -> None:
+        """A position event of the strategy, before the strategy's listener."""
+        ...
+
+    def on_bar(self, symbol: Symbol, high: float, low: float) -> None:
+        """A bar of ``symbol`` closed (from :meth:`ExecutionEngine.on_bar`)."""
+        ...
+
+
 class ExecutionClient(Protocol):
     """What the engine needs from a venue (the simulated exchange, or a ccxt client)."""
 
@@ -136,10 +152,13 @@ class ExecutionEngine:
         self._position_listeners: dict[str, PositionListener] = {}
         self._held: dict[str, list[Order]] = {}
         self._oco: dict[str, list[str]] = {}
-        self.trails: dict[str, _Trail] = {}
-        """Emulated trailing stops by client order id (a loop may test its truth per bar)."""
+        self.trails: dict[str, _Trail | Follower] = {}
+        """What moves after each bar: emulated trailing stops by client order id, and followers
+        (:meth:`follow`) by ``follow:<n>`` (a loop calls :meth:`on_bar` while it is not empty)."""
         self.funding: list[FundingPaid] = []
         """Every funding settlement the venue reported, in order."""
+        self.rejection_listeners: list[Callable[[Order, OrderRejected], None]] = []
+        """Told of every rejected order, local or by the venue (the error-rate breaker)."""
         venue.connect(self.on_venue_event)
 
     def register(
@@ -148,6 +167,31 @@ class ExecutionEngine:
         """Send the events of ``strategy_id``'s orders and positions to these listeners."""
         self._order_listeners[strategy_id] = on_order
         self._position_listeners[strategy_id] = on_position
+
+    def follow(self, strategy_id: str, follower: Follower) -> None:
+        """Give ``follower`` the order and position events of ``strategy_id`` (before the
+        strategy's own listeners, registered first) and every bar :meth:`on_bar` sees."""
+        on_order = self._order_listeners.get(strategy_id, _no_order)
+        on_position = self._position_listeners.get(strategy_id, _no_position)
+
+        def order_then(order: Order, event: OrderEvent) -> None:
+            follower.on_order_event(order, event)
+            on_order(order, event)
+
+        def position_then(event: PositionEvent) -> None:
+            follower.on_position_event(event)
+            on_position(event)
+
+        self._order_listeners[strategy_id] = order_then
+        self._position_listeners[strategy_id] = position_then
+        count = sum(not isinstance(t, _Trail) for t in self.trails.values())
+        self.trails[f"follow:{count}"] = follower
+
+    def venue_supports(self, order_type: OrderType) -> bool:
+        """Whether the venue takes ``order_type`` orders (its ``order_types``; a venue that
+        declares none is taken to accept every type)."""
+        types = getattr(self.venue, "order_types", None)
+        return types is None or order_type in types
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -196,8 +240,9 @@ class ExecutionEngine:
             self._send(first, None)
         return orders
 
-    def cancel(self, client_order_id: str) -> bool:
-        """Cancel an open order (or drop held bracket children); False when not open."""
+    def cancel(self, client_order_id: str, reason: str = "canceled") -> bool:
+        """Cancel an open order (or drop held bracket children); False when not open.
+        ``reason`` is the cancel's (the kill switch names itself)."""
         held = self._held.pop(client_order_id, None)
         for child in held or ():
             self._apply(
@@ -211,7 +256,7 @@ class ExecutionEngine:
             )
         if client_order_id not in self._open:
             return False
-        return self.venue.cancel_order(client_order_id)
+        return self.venue.cancel_order(client_order_id, reason)
 
     def cancel_all(self, symbol: Symbol | None = None, strategy_id: str | None = None) -> int:
         """Cancel every open order (of ``symbol``, of ``strategy_id``); the count canceled."""
@@ -237,8 +282,12 @@ class ExecutionEngine:
         )
 
     def on_bar(self, symbol: Symbol, high: float, low: float) -> None:
-        """Move the emulated trailing stops of ``symbol`` after a bar closed."""
+        """Move the emulated trailing stops of ``symbol`` after a bar closed; tell the
+        followers, in the order they came."""
         for cid, trail in list(self.trails.items()):
+            if not isinstance(trail, _Trail):
+                trail.on_bar(symbol, high, low)
+                continue
             order = self._open.get(cid)
             if order is None or order.symbol != symbol:
                 continue
@@ -266,6 +315,8 @@ class ExecutionEngine:
         position_event = self._apply(order, event)
         if isinstance(event, OrderFilled):
             self._after_fill(order)
+        elif isinstance(event, OrderRejected):
+            self._rejected(order, event)
         if position_event is not None:
             listener = self._position_listeners.get(order.strategy_id or "")
             if listener is not None:
@@ -415,6 +466,9 @@ class ExecutionEngine:
         reader = getattr(self.venue, "last_price", None)
         return reader(symbol) if reader is not None else None
 
+    def require_kernel(self, reason: str) -> None:
+        """This is the kernel: whatever ``reason`` needs is here."""
+
     def _send(self, order: Order, quote_quantity: Decimal | None) -> None:
         self._mark_submitted(order)
         self.venue.submit_order(order, quote_quantity)
@@ -431,12 +485,23 @@ class ExecutionEngine:
         )
 
     def _local_reject(self, order: Order, reason: str) -> None:
-        self._apply(
-            order,
-            OrderRejected(
-                ts=self.clock.timestamp_ns(),
-                client_order_id=order.client_order_id,
-                symbol=order.symbol,
-                reason=reason,
-            ),
+        event = OrderRejected(
+            ts=self.clock.timestamp_ns(),
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            reason=reason,
         )
+        self._apply(order, event)
+        self._rejected(order, event)
+
+    def _rejected(self, order: Order, event: OrderRejected) -> None:
+        for listener in self.rejection_listeners:
+            listener(order, event)
+
+
+def _no_order(order: Order, event: OrderEvent) -> None:
+    return None
+
+
+def _no_position(event: PositionEvent) -> None:
+    return None

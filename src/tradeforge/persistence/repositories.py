@@ -440,20 +440,33 @@ class RiskRepository:
         return event
 
     def change_state(
-        self, *, ts: datetime, old_state: str, new_state: str, reason: str, actor: str
+        self,
+        *,
+        ts: datetime,
+        old_state: str,
+        new_state: str,
+        reason: str,
+        actor: str,
+        source: str | None = None,
+        ts_ns: int | None = None,
     ) -> TradingStateChangeRecord:
-        """Record a trading-state change, and append it to the audit log."""
+        """Record a trading-state change, and append it to the audit log (with its
+        ``source``, when given: a breaker's name, ``manual``, ``kill switch``)."""
         row = TradingStateChangeRecord(
-            ts=ts, old_state=old_state, new_state=new_state, reason=reason, actor=actor
-        )
+            ts=ts, old_state=old_state, new_state=new_state, reason=reason, actor=actor,
+            source=source, ts_ns=ts_ns,
+        )  # fmt: skip
         self.session.add(row)
+        details = {"from": old_state, "reason": reason}
+        if source is not None:
+            details["source"] = source
         audit.append(
             self.session,
             ts=ts,
             actor=actor,
             action="trading_state.changed",
             subject=new_state,
-            details={"from": old_state, "reason": reason},
+            details=details,
         )
         self.session.flush()
         return row

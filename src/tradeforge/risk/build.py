@@ -2,14 +2,15 @@
 
 A check is built when the default limits or any strategy's override enable it; at each order
 it reads the limits of the order's strategy, so one check serves every strategy. The venue's
-own rules (instrument filters, balance or margin) are always built. The order they run in,
-which decides the reason an order breaking several limits gets:
+own rules (instrument filters, balance or margin) are always built, and the trading-state gate
+given by the kernel always runs first. The order they run in, which decides the reason an
+order breaking several limits gets:
 
-1. duplicate order; 2. allowed symbols and venues; 3. trading hours; 4. order rate per
-strategy, then in total; 5. the instrument's filters (tick, step, minimum quantity and
-notional); 6. price band; 7. stop loss (take profit) required; 8. daily loss; 9. pyramiding;
-10. position size; 11. open positions; 12. gross and net exposure; 13. leverage;
-14. correlation; 15. balance or margin.
+0. trading state (ACTIVE, REDUCING, HALTED); 1. duplicate order; 2. allowed symbols and
+venues; 3. trading hours; 4. order rate per strategy, then in total; 5. the instrument's
+filters (tick, step, minimum quantity and notional); 6. price band; 7. stop loss (take profit)
+required; 8. daily loss; 9. pyramiding; 10. position size; 11. open positions; 12. gross and
+net exposure; 13. leverage; 14. correlation; 15. balance or margin.
 """
 
 from __future__ import annotations
@@ -67,7 +68,11 @@ _AFTER_FILTERS: tuple[tuple[Callable[[RiskLimits], bool], _Factory], ...] = (
 
 
 def build_checks(
-    config: RiskConfig | None, context: RiskContext, leverage: Decimal = Decimal(1)
+    config: RiskConfig | None,
+    context: RiskContext,
+    leverage: Decimal = Decimal(1),
+    *,
+    gate: RiskCheck | None = None,
 ) -> list[RiskCheck]:
     """The checks ``config`` asks for, in the order they run, with the venue's rules.
 
@@ -79,6 +84,9 @@ def build_checks(
         What the checks read.
     leverage : Decimal
         The account's leverage, for the margin a margin-account order needs.
+    gate : RiskCheck, optional
+        The trading-state gate (:class:`~tradeforge.risk.gate.TradingStateGate`): put first,
+        with or without ``config``.
 
     Raises
     ------
@@ -88,10 +96,13 @@ def build_checks(
     """
     filters = InstrumentFilters(context.instruments)
     balance = BalanceCheck(context.instruments, context.portfolio, context.open_orders, leverage)
+    first = [] if gate is None else [gate]
     if config is None:
-        return [filters, balance]
+        return [*first, filters, balance]
     every = config.every_limits()
-    checks = [make(config, context) for wanted, make in _CONFIGURED if any(map(wanted, every))]
+    checks = first + [
+        make(config, context) for wanted, make in _CONFIGURED if any(map(wanted, every))
+    ]
     if config.total_order_rate is not None:
         checks.append(TotalOrderRate(config, context))
     checks.append(filters)

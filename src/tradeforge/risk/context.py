@@ -4,14 +4,19 @@ A check never reaches into an engine; it reads the :class:`RiskContext`: the por
 injected clock, the instruments, the open orders, the last prices, the closes seen so far (for
 correlations and the start-of-day equity) and the members of an order list submitted with the
 order. The same context serves backtest, paper and live trading; only what fills it differs.
+
+What does not change between orders is worked out once and reused while it holds: the open
+orders as an :class:`OpenOrders` book (the same object while no order is submitted, filled,
+amended or closed), the exact decimal of each last price, and whatever a check keeps with
+:meth:`RiskContext.save` under a key it checks itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +31,7 @@ from tradeforge.portfolio.portfolio import Portfolio
 _ONE = Decimal(1)
 _NO_TIMES: NDArray[np.int64] = np.empty(0, dtype=np.int64)
 _NO_CLOSES: NDArray[np.float64] = np.empty(0, dtype=np.float64)
+_T = TypeVar("_T")
 
 
 class PriceHistory(Protocol):
@@ -70,6 +76,10 @@ class BarHistory:
         start = max(0, end - count)
         return series.ts_close[start:end], series.close[start:end]
 
+    def series_of(self, symbol: Symbol) -> BarSeries | None:
+        """The series read for ``symbol`` (its cursor says how far it has been seen)."""
+        return self._series.get(symbol)
+
     def last_close_time(self, symbol: Symbol) -> int | None:
         """See :meth:`PriceHistory.last_close_time`."""
         series = self._series.get(symbol)
@@ -82,8 +92,52 @@ class BarHistory:
         series = self._series.get(symbol)
         if series is None or series.cursor.i < 0:
             return None
-        at = int(np.searchsorted(series.ts_close[: series.cursor.i + 1], ts, side="right")) - 1
+        at = int(series.ts_close[: series.cursor.i + 1].searchsorted(ts, side="right")) - 1
         return float(series.close[at]) if at >= 0 else None
+
+
+def orders_state(orders: Iterable[Order]) -> tuple[object, ...]:
+    """What the checks read of open orders, as one comparable key: each order with its
+    quantity, filled quantity, price and stop price (side, symbol and reduce-only never
+    change). Two equal keys mean the same open orders in the same state."""
+    return tuple([(o, o.quantity, o.filled_qty, o.price, o.stop_price) for o in orders])
+
+
+class OpenOrders:
+    """The open orders at one moment, and what the checks derive from them.
+
+    Parameters
+    ----------
+    orders : list of Order
+        The open orders, in the order the execution engine lists them.
+    key : tuple, optional
+        Their :func:`orders_state` (computed when not given).
+    """
+
+    __slots__ = ("_derived", "key", "orders")
+
+    def __init__(self, orders: list[Order], key: tuple[object, ...] | None = None) -> None:
+        self.orders = orders
+        self.key = orders_state(orders) if key is None else key
+        self._derived: dict[Hashable, object] = {}
+
+    def derive(self, name: Hashable, make: Callable[[list[Order]], _T]) -> _T:
+        """``make(orders)``, worked out once per ``name`` for this book (the result must not
+        be changed by the caller)."""
+        derived = self._derived
+        if name in derived:
+            return cast(_T, derived[name])
+        value = derived[name] = make(self.orders)
+        return value
+
+    def renewed(self, orders: list[Order]) -> OpenOrders:
+        """This book when ``orders`` are the same orders in the same state, else a new one."""
+        key = orders_state(orders)
+        return self if key == self.key else OpenOrders(orders, key)
+
+
+def _no_book() -> OpenOrders:
+    return OpenOrders([], ())
 
 
 def _no_orders() -> dict[str, Order]:
@@ -130,6 +184,8 @@ class RiskContext:
     _marks: dict[Symbol, tuple[float, Decimal]] = field(
         default_factory=dict, init=False, repr=False
     )
+    _book: OpenOrders = field(default_factory=_no_book, init=False, repr=False)
+    _saved: dict[str, object] = field(default_factory=dict, init=False, repr=False)
 
     def begin(self) -> None:
         """Forget what was worked out for the previous order (the risk engine calls it
@@ -164,13 +220,33 @@ class RiskContext:
         self._members = (order, len(known), members)
         return members
 
-    def unit_value(self, symbol: Symbol, price: Decimal) -> Decimal:
-        """The value of one unit of ``symbol`` at ``price`` (times the contract size)."""
+    def contract_size(self, symbol: Symbol) -> Decimal:
+        """The contract size of ``symbol`` (1 for an unknown instrument), read once."""
         size = self._sizes.get(symbol)
         if size is None:
             instrument = self.instruments.get(symbol)
             size = self._sizes[symbol] = _ONE if instrument is None else instrument.contract_size
+        return size
+
+    def unit_value(self, symbol: Symbol, price: Decimal) -> Decimal:
+        """The value of one unit of ``symbol`` at ``price`` (times the contract size)."""
+        size = self.contract_size(symbol)
         return price if size == _ONE else price * size
+
+    def open_book(self) -> OpenOrders:
+        """The open orders now, as a book: the same object as at the previous call while
+        they have not changed, with what was derived from them."""
+        self._book = book = self._book.renewed(list(self.open_orders()))
+        return book
+
+    def saved(self, name: str) -> object:
+        """What :meth:`save` kept under ``name`` (``None`` before); the reader checks that it
+        still holds."""
+        return self._saved.get(name)
+
+    def save(self, name: str, value: object) -> None:
+        """Keep ``value`` across orders under ``name``."""
+        self._saved[name] = value
 
     def price(self, symbol: Symbol) -> Decimal | None:
         """The last price of ``symbol`` as an exact decimal (through its shortest text),

@@ -26,7 +26,6 @@ price is refused, and an entry may not add to a position in the same direction
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import time, timedelta
 from decimal import Decimal
@@ -35,15 +34,18 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from tradeforge.common.config import ConfigError
 from tradeforge.model.symbol import Symbol, SymbolError
+from tradeforge.risk.breaker_limits import BreakersConfig
+from tradeforge.risk.config_types import Strict as _Strict
+from tradeforge.risk.config_types import duration as _duration
+from tradeforge.risk.config_types import exact as _exact
+from tradeforge.risk.config_types import positive as _positive
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _DECIMAL_FIELDS = (
     "max_position_notional", "max_position_pct_equity", "max_gross_exposure",
     "max_net_exposure", "max_leverage", "daily_loss_limit", "price_band", "max_correlation",
@@ -52,30 +54,6 @@ _DECIMAL_FIELDS = (
 
 class RiskConfigError(ConfigError):
     """A risk configuration that cannot be used; the message names the source and the key."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _duration(value: object) -> object:
-    """``"30s"``, ``"5m"``, ``"1h"``, ``"1d"``, ``"250ms"`` or a number of seconds."""
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match:
-            return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-        if not value.strip().upper().startswith("P") and ":" not in value:
-            raise ValueError(
-                f"write a duration as 30s, 5m, 1h, 1d, 250ms, a number of seconds or "
-                f"ISO 8601 (PT5M), got {value!r}"
-            )
-    return value
-
-
-def _positive(value: timedelta) -> timedelta:
-    if value <= timedelta(0):
-        raise ValueError(f"must be a positive duration, got {value}")
-    return value
 
 
 class RateLimit(_Strict):
@@ -280,12 +258,6 @@ class RiskLimits(_Strict):
         return value
 
 
-def _exact(value: object) -> object:
-    if isinstance(value, bool):
-        raise ValueError(f"must be a number, got {value!r}")
-    return Decimal(repr(value)) if isinstance(value, float) else value
-
-
 def _canonical(value: object) -> str:
     """The symbol's canonical text, or a ValueError naming the spelling."""
     if not isinstance(value, str):
@@ -309,11 +281,17 @@ class RiskConfig(_Strict):
         value (``order_rate``, ``trading_hours``) is replaced whole.
     total_order_rate : RateLimit or None
         Orders of all strategies together per window. Default ``None``.
+    breakers : BreakersConfig or None
+        Circuit breakers of the account (daily loss, drawdown, losing streak, volatility,
+        latency, connection, error rate): each moves the trading state to REDUCING or
+        HALTED when its measure reaches a level (see
+        :mod:`tradeforge.risk.breaker_limits`). Default ``None``: no breaker.
     """
 
     default: RiskLimits = RiskLimits()
     strategies: dict[str, RiskLimits] = Field(default_factory=dict)
     total_order_rate: RateLimit | None = None
+    breakers: BreakersConfig | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -8,25 +8,37 @@ absolute value. The order under check is added to its side; it *adds* exposure w
 symbol's worst position grows in absolute value. Positions are valued at the last price (as
 the portfolio values them), the order's symbol at the order's price (the last price for a
 market order), times the contract size.
+
+The account-wide part is worked out once and reused by later orders while nothing it was
+computed from has changed: what the account holds (:mod:`tradeforge.risk.holdings`) and its
+value at the last prices (:mod:`tradeforge.risk.account_view`); only the order's own symbol is
+worked out at each order.
 """
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from tradeforge.model.enums import OrderSide
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
+from tradeforge.risk.account_view import AccountView, Estimate, Valuation
 from tradeforge.risk.context import RiskContext
+from tradeforge.risk.holdings import worst
 
 _ZERO = Decimal(0)
-_NOTHING = (_ZERO, _ZERO)
 
 
-class Exposure(NamedTuple):
-    """What the account would hold once the open orders and ``order`` have filled (a named
-    tuple: built once per order, read by every exposure check).
+class Exposure:
+    """What the account would hold once the open orders and ``order`` have filled (built
+    once per order, read by every exposure check).
+
+    The figures that depend on the other symbols' prices (``equity``, ``other_gross``,
+    ``other_net``) are exact decimals worked out when first read; :meth:`estimate` gives
+    them in floats with a bound on their error, for a check to let through an order clearly
+    inside its limits without them.
 
     Attributes
     ----------
@@ -50,16 +62,44 @@ class Exposure(NamedTuple):
         unrealized PnL in a margin account: the portfolio's ``equity()``).
     """
 
-    adds: bool
-    same_direction: bool
-    before: Decimal
-    after: Decimal
-    unit: Decimal | None
-    other_gross: Decimal
-    other_net: Decimal
-    other_positions: int
-    equity: Decimal
-    holdings: tuple[tuple[Symbol, Decimal], ...] = ()
+    __slots__ = (
+        "_estimated", "_symbol", "_valued", "_view", "adds", "after", "before", "holdings",
+        "other_positions", "same_direction", "unit",
+    )  # fmt: skip
+
+    def __init__(  # noqa: PLR0917 - the figures of one order
+        self,
+        adds: bool,
+        same_direction: bool,
+        before: Decimal,
+        after: Decimal,
+        unit: Decimal | None,
+        other_positions: int,
+        holdings: tuple[tuple[Symbol, Decimal], ...] = (),
+        view: AccountView | None = None,
+        symbol: Symbol | None = None,
+    ) -> None:
+        self.adds, self.same_direction = adds, same_direction
+        self.before, self.after, self.unit = before, after, unit
+        self.other_positions, self.holdings = other_positions, holdings
+        self._view, self._symbol = view, symbol
+        self._valued: Valuation | None = None
+        self._estimated: Estimates | None = None
+
+    @property
+    def equity(self) -> Decimal:
+        """The account's equity now."""
+        return self._valuation().equity
+
+    @property
+    def other_gross(self) -> Decimal:
+        """Absolute value of the other symbols' worst positions."""
+        return self._valuation().other_gross
+
+    @property
+    def other_net(self) -> Decimal:
+        """Signed value of the other symbols' worst positions."""
+        return self._valuation().other_net
 
     @property
     def position_value(self) -> Decimal | None:
@@ -77,83 +117,91 @@ class Exposure(NamedTuple):
         """Net exposure after the order (signed)."""
         return None if self.unit is None else self.other_net + self.after * self.unit
 
+    def estimate(self) -> Estimates | None:
+        """The equity, gross and net exposure and the position's value after the order, in
+        floats with a bound on their error (worked out at the first call); ``None`` for a
+        reduce-only order."""
+        known = self._estimated
+        if known is None and self._view is not None and self._symbol is not None:
+            known = self._estimated = _estimates(self._view.estimate(self._symbol), self)
+        return known
 
-REDUCING = Exposure(False, False, _ZERO, _ZERO, None, _ZERO, _ZERO, 0, _ZERO)
+    def _valuation(self) -> Valuation:
+        valued = self._valued
+        if valued is None:
+            if self._view is None or self._symbol is None:
+                valued = _NOTHING_VALUED
+            else:
+                valued = self._view.valuation(self._symbol)
+            self._valued = valued
+        return valued
+
+
+class Estimates(NamedTuple):
+    """An :class:`Exposure`'s figures in floats (``nan`` without a unit value).
+
+    Attributes
+    ----------
+    equity, gross, net : float
+        As :attr:`Exposure.equity`, :attr:`Exposure.gross`, :attr:`Exposure.net`.
+    value : float
+        As :attr:`Exposure.position_value`.
+    tolerance : float
+        None of them is further than this from the exact figure.
+    """
+
+    equity: float
+    gross: float
+    net: float
+    value: float
+    tolerance: float
+
+
+def _estimates(account: Estimate, after: Exposure) -> Estimates:
+    """The account's estimates with the order's own position added."""
+    unit = _NAN if after.unit is None else float(after.unit)
+    position = float(after.after) * unit
+    value = abs(position)
+    tolerance = account.tolerance + (0.0 if math.isnan(value) else 1e-12 * value)
+    return Estimates(
+        account.equity,
+        account.other_gross + value,
+        account.other_net + position,
+        value,
+        tolerance,
+    )
+
+
+_NAN = float("nan")
+_NOTHING_VALUED = Valuation(_ZERO, _ZERO, _ZERO)
+REDUCING = Exposure(False, False, _ZERO, _ZERO, None, 0)
 """What a reduce-only order is given: it adds nothing, so no limit looks further."""
 
 
 def exposure(context: RiskContext, order: Order, price: Decimal | None) -> Exposure:
     """The :class:`Exposure` after ``order``, worked out once per order and shared."""
-    if order.reduce_only:
-        return REDUCING
     known = context.recall(order)
     if known is None:
-        known = _project(context, order, price)
+        known = REDUCING if order.reduce_only else _project(context, order, price)
         context.keep(order, known)
-    return cast(Exposure, known)
+    return known  # type: ignore[return-value]  # only this function keeps an order's value
 
 
 def _project(context: RiskContext, order: Order, price: Decimal | None) -> Exposure:
-    """One pass over the positions and one over the open orders, each mark read once."""
-    pending = _pending(context)
-    symbol, portfolio = order.symbol, context.portfolio
-    margin = portfolio.account == "margin"
-    held = _ZERO
-    equity, gross, net, count = portfolio.cash, _ZERO, _ZERO, 0
-    holdings = []
-    for other, position in portfolio.positions().items():
-        qty = position.signed_qty
-        unit = context.unit_value(other, context.mark(other))
-        value = qty * unit
-        equity += value - position.basis if margin else value
-        if other == symbol:
-            held = qty
-            continue
-        holdings.append((other, qty))
-        more = pending.pop(other, None)
-        if more is not None:
-            value = _worst(qty, more[0], more[1]) * unit
-        gross, net, count = gross + abs(value), net + value, count + 1
-    buys, sells = pending.pop(symbol, _NOTHING)
-    for other, (other_buys, other_sells) in pending.items():  # entry orders, no position yet
-        worst = other_buys if other_buys >= other_sells else -other_sells
-        value = worst * context.unit_value(other, context.mark(other))
-        gross, net, count = gross + abs(value), net + value, count + 1
-    before = _worst(held, buys, sells)
+    """The order on top of its symbol's :class:`~tradeforge.risk.holdings.Base` and the
+    account's view at the last prices."""
+    symbol = order.symbol
+    view = AccountView.now(context)
+    base = view.holdings.base(symbol)
+    view.estimate(symbol)  # an unpriced symbol with open entry orders is refused here
+    held, buys, sells = base.held, base.buys, base.sells
     if order.side is OrderSide.BUY:
-        after, same = _worst(held, buys + order.quantity, sells), held > 0 or buys > 0
+        after, same = worst(held, buys + order.quantity, sells), held > 0 or buys > 0
     else:
-        after, same = _worst(held, buys, sells + order.quantity), held < 0 or sells > 0
+        after, same = worst(held, buys, sells + order.quantity), held < 0 or sells > 0
     at = price if price is not None else context.price(symbol)
+    unit = None if at is None else context.unit_value(symbol, at)
+    adds = abs(after) > abs(base.before)
     return Exposure(
-        abs(after) > abs(before),
-        same,
-        before,
-        after,
-        None if at is None else context.unit_value(symbol, at),
-        gross,
-        net,
-        count,
-        equity,
-        tuple(holdings),
+        adds, same, base.before, after, unit, base.other_positions, base.holdings, view, symbol
     )
-
-
-def _pending(context: RiskContext) -> dict[Symbol, tuple[Decimal, Decimal]]:
-    """Per symbol, the open quantities to buy and to sell that may add exposure."""
-    book: dict[Symbol, tuple[Decimal, Decimal]] = {}
-    for o in context.open_orders():
-        if o.reduce_only:
-            continue
-        buys, sells = book.get(o.symbol, _NOTHING)
-        leaves = o.quantity - o.filled_qty
-        if o.side is OrderSide.BUY:
-            book[o.symbol] = (buys + leaves, sells)
-        else:
-            book[o.symbol] = (buys, sells + leaves)
-    return book
-
-
-def _worst(held: Decimal, buys: Decimal, sells: Decimal) -> Decimal:
-    up, down = held + buys, held - sells
-    return up if abs(up) >= abs(down) else down

@@ -57,6 +57,7 @@ from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
 from tradeforge.model.values import EXACT, Quantity, truncate_to_step
 from tradeforge.portfolio.portfolio import Portfolio
+from tradeforge.risk.management import TradeBinding, TradeManager, TradeRoute
 from tradeforge.risk.sizing import PositionSizer, SizingInputs, strategy_trades
 from tradeforge.strategy.context import StrategyContext
 from tradeforge.strategy.errors import OrderRequestError
@@ -489,6 +490,37 @@ class Strategy:
                 timeframe=bars.timeframe,
             )
         )
+
+    def manage(self, manager: TradeManager, symbol: Symbol | str | None = None) -> TradeManager:
+        """Hand this strategy's position in ``symbol`` (default: the first symbol) to an
+        in-trade manager, and return it.
+
+        ``self.manage(TradeManager(stop=StopLoss(atr=2), trail=TrailingStop(atr=3)))`` in
+        :meth:`on_start`: from then on every position the strategy holds in ``symbol`` gets
+        its exits placed when it opens, moved after each bar and canceled when it closes (a
+        position already open is taken over). The rules, and what each does to results, are
+        in :mod:`tradeforge.risk.management`. One manager per symbol; a manager serves one.
+        Management needs the full kernel: a backtest on the market-order fast path starts
+        over on it here.
+        """
+        ctx = self.ctx
+        route = ctx.execution
+        if not isinstance(route, TradeRoute):
+            # the backtest's market-order fast path delivers no events to follow: it starts
+            # the run over on the full kernel here
+            route.require_kernel("a trade manager")
+            raise OrderRequestError(f"{self.strategy_id}: trade management needs the kernel")
+        sym = self._sym(symbol)
+        managed: dict[Symbol, TradeManager] = vars(self).setdefault("_trade_managers", {})
+        if sym in managed:
+            raise OrderRequestError(f"{self.strategy_id}: {sym} has a trade manager already")
+        binding = TradeBinding(
+            self.strategy_id, ctx.instruments[sym], route, ctx.clock, ctx.ids,
+            ctx.find_series(sym, None), ctx.portfolio,
+        )  # fmt: skip
+        manager.bind(binding)
+        managed[sym] = manager
+        return manager
 
     # -- internals --------------------------------------------------------------------------
 

@@ -14,7 +14,10 @@ from tradeforge.model.order_list import OrderList
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
+from tradeforge.model.values import Price, Quantity
 from tradeforge.portfolio.portfolio import Portfolio
+from tradeforge.risk.kill_switch import KillSwitchReport
+from tradeforge.risk.state import TradingState
 
 
 class OrderRoute(Protocol):
@@ -46,10 +49,64 @@ class OrderRoute(Protocol):
         """The venue's last price."""
         ...
 
+    def modify(
+        self,
+        client_order_id: str,
+        *,
+        quantity: Quantity | None = None,
+        price: Price | None = None,
+        stop_price: Price | None = None,
+    ) -> bool:
+        """Amend an open order (the fast path leaves for the full kernel instead)."""
+        ...
+
+    def require_kernel(self, reason: str) -> None:
+        """Say that the strategy needs the full kernel for ``reason`` (a trade manager, say):
+        nothing on the kernel; the backtest's fast path starts the run over on it."""
+        ...
+
+
+class TradingSwitch(Protocol):
+    """The trading state as a strategy sees it (read-only), and the kill switch
+    (:class:`~tradeforge.risk.control.StrategyTrading` in the kernel)."""
+
+    @property
+    def state(self) -> TradingState:
+        """ACTIVE, REDUCING (only orders that reduce exposure pass) or HALTED."""
+        ...
+
+    @property
+    def reason(self) -> str:
+        """Why the state is what it is."""
+        ...
+
+    def kill_switch(self, reason: str, *, flatten: bool = False) -> KillSwitchReport:
+        """Halt trading, cancel every open order and, with ``flatten``, close every position."""
+        ...
+
+
+class Unmanaged:
+    """The trading switch of a context without trading control (a vectorized run): always
+    ACTIVE, and no kill switch."""
+
+    state = TradingState.ACTIVE
+    reason = ""
+
+    def kill_switch(self, reason: str, *, flatten: bool = False) -> KillSwitchReport:
+        """Refused: nothing here sends orders to halt or cancel.
+
+        Raises
+        ------
+        RuntimeError
+            Always.
+        """
+        raise RuntimeError("no kill switch here: this run has no trading control")
+
 
 @dataclass
 class StrategyContext:
-    """The engine's services for one strategy (built by the kernel)."""
+    """The engine's services for one strategy (built by the kernel); ``trading`` is the
+    trading state, read-only, and the kill switch."""
 
     strategy_id: str
     clock: Clock
@@ -59,6 +116,7 @@ class StrategyContext:
     series: list[BarSeries]
     ids: ClientOrderIdGenerator
     last_price: dict[Symbol, float] = field(default_factory=dict)
+    trading: TradingSwitch = field(default_factory=Unmanaged)
 
     def find_series(self, symbol: Symbol | None, timeframe: Timeframe | None) -> BarSeries:
         """The series of ``symbol`` and ``timeframe`` (defaults: the first series' symbol and

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tradeforge.persistence.models.base import Base, Id
@@ -28,7 +28,12 @@ class RiskEventRecord(Base):
 
 
 class TradingStateChangeRecord(Base):
-    """The trading state moved (ACTIVE, REDUCING, HALTED): from what, to what, why, by whom."""
+    """The trading state moved (ACTIVE, REDUCING, HALTED): from what, to what, why, by whom.
+
+    ``source`` is what moved it (a circuit breaker's name, ``manual``, ``kill switch``) and
+    ``actor`` who recorded it; ``ts_ns`` is the change's exact time in ns (``ts`` keeps
+    microseconds). Rows written before revision 0002 have neither.
+    """
 
     __tablename__ = "trading_state_changes"
     __table_args__ = (Index(None, "ts"),)
@@ -39,3 +44,5 @@ class TradingStateChangeRecord(Base):
     new_state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str | None] = mapped_column(String(64))
+    ts_ns: Mapped[int | None] = mapped_column(BigInteger)

@@ -13,10 +13,11 @@ from decimal import Decimal
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.portfolio.portfolio import LedgerEntry
+from tradeforge.risk.account_view import clearly_below
 from tradeforge.risk.checks.text import limit_percent, money, percent
 from tradeforge.risk.context import PriceHistory, RiskContext
 from tradeforge.risk.limits import LimitsIndex, RiskConfig
-from tradeforge.risk.projection import exposure
+from tradeforge.risk.projection import Exposure, exposure
 
 NANOS_PER_DAY = 86_400 * 1_000_000_000
 _ZERO = Decimal(0)
@@ -97,7 +98,7 @@ class DailyLoss:
         if not after.adds:
             return ""
         start = self._start.at(self._context.clock.timestamp_ns())
-        if start <= 0:
+        if start <= 0 or _clearly_within(after, start, most):
             return ""
         loss = start - after.equity
         if loss < most * start:
@@ -107,3 +108,14 @@ class DailyLoss:
             f"daily loss limit: equity is down {money(loss, ccy)} ({percent(loss / start)}) "
             f"from {money(start, ccy)} at 00:00 UTC, the limit is {limit_percent(most)}"
         )
+
+
+def _clearly_within(after: Exposure, start: Decimal, most: Decimal) -> bool:
+    """The day's loss below ``most`` of ``start``, by the estimates (the exact figures
+    decide near the limit, and write the reason)."""
+    estimate = after.estimate()
+    if estimate is None:
+        return False
+    begun, share = float(start), float(most)
+    slack = estimate.tolerance + 1e-12 * abs(begun)  # start's own conversion
+    return clearly_below(begun - estimate.equity, share * begun, slack)

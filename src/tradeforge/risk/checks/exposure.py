@@ -4,6 +4,10 @@ net exposure, leverage.
 All compare the :class:`~tradeforge.risk.projection.Exposure` after the order (open entry
 orders counted as filled, see :mod:`tradeforge.risk.projection`) and let every order that
 does not add exposure pass. A figure equal to its limit passes.
+
+The limits on the account's equity and total exposure first read the exposure's float
+estimates: an order clearly inside them (by more than the estimates' error bound) passes at
+once; any other is decided, and its reason written, on the exact decimals.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradeforge.model.orders import Order
+from tradeforge.risk.account_view import clearly_below
 from tradeforge.risk.checks.text import limit, limit_percent, money, percent
 from tradeforge.risk.context import RiskContext
-from tradeforge.risk.limits import LimitsIndex, RiskConfig
-from tradeforge.risk.projection import exposure
+from tradeforge.risk.limits import LimitsIndex, RiskConfig, RiskLimits
+from tradeforge.risk.projection import Exposure, exposure
 
 
 class _ExposureCheck:
@@ -75,9 +80,20 @@ class PositionSize(_ExposureCheck):
                 f"{limit(cap)} {self._currency}"
             )
         share = limits.max_position_pct_equity
-        if share is not None:
-            return _share_of_equity(value, after.equity, share, self._currency)
-        return ""
+        if share is None or _clearly_within_share(after, value, share):
+            return ""
+        return _share_of_equity(value, after.equity, share, self._currency)
+
+
+def _clearly_within_share(after: Exposure, value: Decimal, share: Decimal) -> bool:
+    """Equity is positive and ``value`` at most ``share`` of it, by the estimates."""
+    estimate = after.estimate()
+    if estimate is None:
+        return False
+    equity, tolerance, most = estimate.equity, estimate.tolerance, float(share)
+    return clearly_below(0.0, equity, tolerance) and clearly_below(
+        estimate.value, most * equity, (1 + most) * tolerance
+    )
 
 
 def _share_of_equity(value: Decimal, equity: Decimal, share: Decimal, currency: str) -> str:
@@ -122,9 +138,11 @@ class TotalExposure(_ExposureCheck):
         """Why the account's exposure would grow too large; empty when it would not."""
         limits = self._limits.of(order.strategy_id)
         after = exposure(self._context, order, price)
-        gross, net = after.gross, after.net
-        if not after.adds or gross is None or net is None:
+        if not after.adds or after.unit is None or _clearly_within_totals(after, limits):
             return ""
+        gross, net = after.gross, after.net
+        assert gross is not None  # the unit is known
+        assert net is not None
         ccy = self._currency
         cap = limits.max_gross_exposure
         if cap is not None and gross > cap:
@@ -133,6 +151,18 @@ class TotalExposure(_ExposureCheck):
         if cap is not None and abs(net) > cap:
             return f"max net exposure: {money(net, ccy)} would exceed {limit(cap)} {ccy}"
         return ""
+
+
+def _clearly_within_totals(after: Exposure, limits: RiskLimits) -> bool:
+    """Gross and absolute net exposure at most their caps, by the estimates."""
+    estimate = after.estimate()
+    if estimate is None:
+        return False
+    cap = limits.max_gross_exposure
+    if cap is not None and not clearly_below(estimate.gross, float(cap), estimate.tolerance):
+        return False
+    cap = limits.max_net_exposure
+    return cap is None or clearly_below(abs(estimate.net), float(cap), estimate.tolerance)
 
 
 class Leverage(_ExposureCheck):
@@ -146,9 +176,10 @@ class Leverage(_ExposureCheck):
         if most is None:
             return ""
         after = exposure(self._context, order, price)
-        gross = after.gross
-        if not after.adds or gross is None:
+        if not after.adds or after.unit is None or _clearly_within_leverage(after, most):
             return ""
+        gross = after.gross
+        assert gross is not None  # the unit is known
         if after.equity <= 0:
             return f"max leverage: equity is {money(after.equity, self._currency)}, no room at all"
         leverage = gross / after.equity
@@ -158,3 +189,14 @@ class Leverage(_ExposureCheck):
                 f"{money(after.equity, self._currency)}) would exceed {limit(most)}x"
             )
         return ""
+
+
+def _clearly_within_leverage(after: Exposure, most: Decimal) -> bool:
+    """Equity is positive and gross exposure at most ``most`` times it, by the estimates."""
+    estimate = after.estimate()
+    if estimate is None:
+        return False
+    equity, tolerance, times = estimate.equity, estimate.tolerance, float(most)
+    return clearly_below(0.0, equity, tolerance) and clearly_below(
+        estimate.gross, times * equity, (1 + times) * tolerance
+    )

@@ -13,11 +13,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeforge.common.jit import njit
+from tradeforge.data.replay import BarSeries
 from tradeforge.model.enums import OrderSide
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.risk.checks.account import NANOS_PER_DAY
-from tradeforge.risk.context import PriceHistory, RiskContext
+from tradeforge.risk.context import BarHistory, PriceHistory, RiskContext
 from tradeforge.risk.limits import WEEKDAYS, LimitsIndex, RiskConfig, TradingWindow
 from tradeforge.risk.projection import exposure
 
@@ -114,8 +115,10 @@ class Correlation:
 
     Returns are simple returns between consecutive closes both symbols have (joined on close
     time) over the last ``correlation_lookback`` bars; Pearson's coefficient. Fewer than half
-    the lookback of joint returns, or a flat series, passes. Coefficients are cached per pair
-    until either symbol gets a new bar.
+    the lookback of joint returns, or a flat series, passes. Per entry symbol, its row of
+    coefficients against the open positions is kept until one of the symbols gets a new bar
+    (for a bar history, until a series' cursor moves): an order between two bars reads one
+    cursor per symbol and no more, and a new bar computes only the pairs it changed.
     """
 
     rule = "correlation_limit"
@@ -126,7 +129,8 @@ class Correlation:
         self._limits = LimitsIndex(config)
         self._context = context
         self._history: PriceHistory = context.history
-        self._cache: dict[tuple[Symbol, Symbol], tuple[tuple[int | None, ...], float]] = {}
+        self._bars = context.history if isinstance(context.history, BarHistory) else None
+        self._rows: dict[tuple[Symbol, int], _Row] = {}
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why the entry would concentrate correlated risk; empty when it would not."""
@@ -135,13 +139,12 @@ class Correlation:
         if most is None:
             return ""
         after = exposure(self._context, order, price)
-        if not after.adds:
+        if not after.adds or not after.holdings:
             return ""
         symbol, lookback, ceiling = order.symbol, limits.correlation_lookback, float(most)
-        stamp = self._history.last_close_time(symbol)
         buying = order.side is OrderSide.BUY
-        for other, held in after.holdings:
-            rho = self._coefficient(symbol, stamp, other, lookback)
+        row = self._row(symbol, after.holdings, lookback)
+        for (other, held), rho in zip(after.holdings, row, strict=True):
             long = held > 0
             if (rho if long == buying else -rho) > ceiling:
                 return (
@@ -151,52 +154,153 @@ class Correlation:
                 )
         return ""
 
-    def _coefficient(
-        self, symbol: Symbol, stamp: int | None, other: Symbol, lookback: int
-    ) -> float:
-        """The cached coefficient, computed again when either symbol has a new bar."""
-        key = (symbol, other)
-        seen = (stamp, self._history.last_close_time(other), lookback)
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] == seen:
-            return cached[1]
-        ts_a, close_a = self._history.closes(symbol, lookback + 1)
-        ts_b, close_b = self._history.closes(other, lookback + 1)
-        rho = 0.0
-        if len(ts_a) > 1 and len(ts_b) > 1:
-            rho = _joint_correlation(ts_a, close_a, ts_b, close_b, max(2, lookback // 2))
-        self._cache[key] = (seen, rho)
-        return rho
+    def _row(self, symbol: Symbol, holdings: _Holdings, lookback: int) -> list[float]:
+        """The coefficients of ``symbol`` with each held symbol, read again only when one
+        of them has a new bar (or the held symbols change)."""
+        row = self._rows.get((symbol, lookback))
+        if row is None:
+            row = self._rows[symbol, lookback] = _Row(symbol)
+        if row.holdings is not holdings:
+            row.hold(symbol, holdings, self._bars)
+        stamps = self._stamps(row)
+        if stamps != row.stamps:
+            row.coefficients = self._coefficients(row, stamps, lookback)
+            row.stamps = stamps
+        return row.coefficients
+
+    def _stamps(self, row: _Row) -> tuple[int | None, ...]:
+        """How far each of the row's symbols has been seen: a bar series' cursor (as exact a
+        key as its last close time, and cheaper to read), else the last close time."""
+        if row.series is not None:
+            return tuple([None if s is None else s.cursor.i for s in row.series])
+        return tuple(map(self._history.last_close_time, row.symbols))
+
+    def _coefficients(
+        self, row: _Row, stamps: tuple[int | None, ...], lookback: int
+    ) -> list[float]:
+        """Each pair's coefficient, computed again when either symbol of the pair has a new
+        bar (its stamp in ``stamps``)."""
+        pairs, stamp, count = row.pairs, stamps[0], lookback + 1
+        least = max(2, lookback // 2)
+        mine = self._closes(row, 0, count)
+        for k in range(1, len(row.symbols)):
+            seen, cached = stamps[k], pairs[k - 1]
+            if cached is None or cached[0] != stamp or cached[1] != seen:
+                rho = _correlation_at(*mine, *self._closes(row, k, count), count, least)
+                pairs[k - 1] = (stamp, seen, rho)
+        return [pair[2] for pair in pairs if pair is not None]
+
+    def _closes(self, row: _Row, k: int, count: int) -> _Closes:
+        """Close times, closes and how many of them to read up to for the row's ``k``-th
+        symbol: a bar series' whole arrays (cut in the kernel), else its last ``count``."""
+        if row.series is not None:
+            series = row.series[k]
+            if series is None:
+                return _NO_TIMES, _NO_CLOSES, 0
+            return series.ts_close, series.close, max(0, series.cursor.i + 1)
+        times, closes = self._history.closes(row.symbols[k], count)
+        return times, closes, len(times)
+
+
+_Holdings = tuple[tuple[Symbol, Decimal], ...]
+_Closes = tuple[NDArray[np.int64], NDArray[np.float64], int]
+_NO_TIMES: NDArray[np.int64] = np.empty(0, dtype=np.int64)
+_NO_CLOSES: NDArray[np.float64] = np.empty(0, dtype=np.float64)
+
+
+class _Row:
+    """One entry symbol's coefficients (for one lookback) against the held symbols, with
+    the stamps they were read at (``symbols``, ``series`` and ``stamps`` start with the
+    entry symbol's), and per held symbol the pair's coefficient with the stamps of both
+    (kept while the held symbols are the same)."""
+
+    __slots__ = ("coefficients", "holdings", "pairs", "series", "stamps", "symbols")
+
+    def __init__(self, symbol: Symbol) -> None:
+        self.holdings: _Holdings = ()
+        self.symbols: tuple[Symbol, ...] = (symbol,)
+        self.series: tuple[BarSeries | None, ...] | None = None
+        self.stamps: tuple[int | None, ...] = ()
+        self.coefficients: list[float] = []
+        self.pairs: list[tuple[int | None, int | None, float] | None] = []
+
+    def hold(self, symbol: Symbol, holdings: _Holdings, bars: BarHistory | None) -> None:
+        """Read against ``holdings`` from now on (read again when their symbols differ),
+        from ``bars``' series when the history is a bar history."""
+        symbols = (symbol, *[other for other, _ in holdings])
+        if symbols != self.symbols or (bars is not None and self.series is None):
+            self.symbols, self.stamps = symbols, ()
+            self.pairs = [None] * (len(symbols) - 1)
+            if bars is not None:
+                self.series = tuple(bars.series_of(s) for s in symbols)
+        self.holdings = holdings
 
 
 @njit
-def _joint_correlation(
+def _correlation_at(  # noqa: PLR0917 - two windows of closes
     ts_a: NDArray[np.int64],
     a: NDArray[np.float64],
+    end_a: int,
     ts_b: NDArray[np.int64],
     b: NDArray[np.float64],
+    end_b: int,
+    count: int,
     least: int,
 ) -> float:
     """Pearson correlation of the simple returns between the closes both series have at the
-    same times; 0.0 with fewer than ``least`` returns or a flat series."""
-    xs = np.empty(len(a), dtype=np.float64)
-    ys = np.empty(len(a), dtype=np.float64)
-    n, i, j = 0, 0, 0
-    while i < len(ts_a) and j < len(ts_b):
+    same times, among the last ``count`` closes before ``end_a`` and ``end_b`` (as
+    :meth:`PriceHistory.closes` cuts them); 0.0 when either has fewer than two closes, with
+    fewer than ``least`` joint returns, or for a flat series.
+
+    Two walks over the joint closes and no array: the first sums the returns (their means),
+    the second the squared and multiplied deviations, each sum in time order from 0.0, as
+    ``((dx * dy).sum() / np.sqrt((dx * dx).sum() * (dy * dy).sum()))`` over arrays of them
+    would.
+    """
+    start_a, start_b = max(0, end_a - count), max(0, end_b - count)
+    if end_a - start_a < 2 or end_b - start_b < 2:
+        return 0.0
+    m, sum_x, sum_y, _ = _walk(ts_a, a, start_a, end_a, ts_b, b, start_b, end_b, None)
+    if m < least:
+        return 0.0
+    means = (sum_x / m, sum_y / m)
+    _, sxx, syy, sxy = _walk(ts_a, a, start_a, end_a, ts_b, b, start_b, end_b, means)
+    if sxx == 0.0 or syy == 0.0:
+        return 0.0
+    return float(sxy / np.sqrt(sxx * syy))
+
+
+@njit
+def _walk(  # noqa: PLR0917 - two windows of closes and the means
+    ts_a: NDArray[np.int64],
+    a: NDArray[np.float64],
+    i: int,
+    end_a: int,
+    ts_b: NDArray[np.int64],
+    b: NDArray[np.float64],
+    j: int,
+    end_b: int,
+    means: tuple[float, float] | None,
+) -> tuple[int, float, float, float]:
+    """Over the simple returns between the closes both windows have at the same times:
+    their count and, without ``means``, their sums; with them, the sums of the squared and
+    multiplied deviations from them (each in time order, from 0.0)."""
+    m, first, px, py = 0, True, 0.0, 0.0
+    s1, s2, s3 = 0.0, 0.0, 0.0
+    while i < end_a and j < end_b:
         if ts_a[i] < ts_b[j]:
             i += 1
         elif ts_a[i] > ts_b[j]:
             j += 1
         else:
-            xs[n], ys[n] = a[i], b[j]
-            n, i, j = n + 1, i + 1, j + 1
-    if n - 1 < least:
-        return 0.0
-    rx = xs[1:n] / xs[: n - 1] - 1.0
-    ry = ys[1:n] / ys[: n - 1] - 1.0
-    dx = rx - rx.mean()
-    dy = ry - ry.mean()
-    sxx, syy = (dx * dx).sum(), (dy * dy).sum()
-    if sxx == 0.0 or syy == 0.0:
-        return 0.0
-    return float((dx * dy).sum() / np.sqrt(sxx * syy))
+            x, y = a[i], b[j]
+            if not first:
+                rx, ry = x / px - 1.0, y / py - 1.0
+                if means is None:
+                    s1, s2 = s1 + rx, s2 + ry
+                else:
+                    dx, dy = rx - means[0], ry - means[1]
+                    s1, s2, s3 = s1 + dx * dx, s2 + dy * dy, s3 + dx * dy
+                m += 1
+            first, px, py, i, j = False, x, y, i + 1, j + 1
+    return m, s1, s2, s3

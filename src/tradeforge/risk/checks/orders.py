@@ -25,6 +25,9 @@ _TAKE_PROFIT_TYPES = frozenset(
     {OrderType.LIMIT, OrderType.TAKE_PROFIT_MARKET, OrderType.TAKE_PROFIT_LIMIT}
 )
 _Key = tuple[str | None, Symbol, int, Decimal]
+_ID_MASK = 255
+"""Sent ids are kept in 256 sets, by their hash: adding one never rehashes them all at once
+(one set of a million ids would hold up an order for tens of milliseconds as it grows)."""
 
 
 def _nanos(window: RateLimit) -> int:
@@ -44,22 +47,25 @@ class DuplicateOrder:
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
         self._limits = LimitsIndex(config)
         self._clock = context.clock
-        self._ids: set[str] = set()
+        self._ids: list[set[str]] = [set() for _ in range(_ID_MASK + 1)]
         self._recent: dict[_Key, tuple[int, str]] = {}
         self._times: deque[tuple[int, _Key]] = deque()
         windows = [lim.duplicate_window for lim in config.every_limits() if lim.duplicate_window]
         self._longest = int(max(windows).total_seconds() * 1e9) if windows else 0
+        self._last: tuple[Order | None, _Key | None] = (None, None)  # the key record reuses
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why ``order`` repeats an order already sent; empty when it does not."""
         limits = self._limits.of(order.strategy_id)
         cid = order.client_order_id
-        if limits.reject_duplicate_ids and cid in self._ids:
+        if limits.reject_duplicate_ids and cid in self._ids[hash(cid) & _ID_MASK]:
             return f"duplicate order: client order id {cid} was already sent"
         window = limits.duplicate_window
         if window is None:
             return ""
-        earlier = self._recent.get(_key(order))
+        key = _key(order)
+        self._last = (order, key)
+        earlier = self._recent.get(key)
         if earlier is None:
             return ""
         age = self._clock.timestamp_ns() - earlier[0]
@@ -72,10 +78,14 @@ class DuplicateOrder:
 
     def record(self, order: Order) -> None:
         """Remember a sent order's id (and, with a window, its terms)."""
-        self._ids.add(order.client_order_id)
+        cid = order.client_order_id
+        self._ids[hash(cid) & _ID_MASK].add(cid)
         if not self._longest:
             return
-        now, key = self._clock.timestamp_ns(), _key(order)
+        seen, key = self._last
+        if seen is not order or key is None:
+            key = _key(order)
+        now = self._clock.timestamp_ns()
         self._recent[key] = (now, order.client_order_id)
         self._times.append((now, key))
         while self._times and now - self._times[0][0] >= self._longest:
@@ -89,21 +99,22 @@ def _key(order: Order) -> _Key:
 
 
 class _Window:
-    """Send times in a sliding window."""
+    """Send times in a sliding window of ``nanos``."""
 
-    __slots__ = ("times",)
+    __slots__ = ("nanos", "times")
 
-    def __init__(self) -> None:
+    def __init__(self, nanos: int) -> None:
+        self.nanos = nanos
         self.times: deque[int] = deque()
 
-    def count(self, now: int, nanos: int) -> int:
-        times = self.times
+    def count(self, now: int) -> int:
+        times, nanos = self.times, self.nanos
         while times and now - times[0] >= nanos:
             times.popleft()
         return len(times)
 
-    def add(self, now: int, nanos: int) -> None:
-        self.count(now, nanos)  # drop what left the window: memory stays bounded
+    def add(self, now: int) -> None:
+        self.count(now)  # drop what left the window: memory stays bounded
         self.times.append(now)
 
 
@@ -119,24 +130,30 @@ class OrderRate:
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why one more order of the strategy would break its rate; empty when it would not."""
-        rate = self._limits.of(order.strategy_id).order_rate
+        strategy = order.strategy_id
+        rate = self._limits.of(strategy).order_rate
         if rate is None:
             return ""
-        window = self._windows.setdefault(order.strategy_id, _Window())
-        sent = window.count(self._clock.timestamp_ns(), _nanos(rate))
+        sent = self._window(strategy, rate).count(self._clock.timestamp_ns())
         if sent < rate.max_orders:
             return ""
         return (
-            f"order rate: strategy {order.strategy_id} sent {sent} orders in the last "
+            f"order rate: strategy {strategy} sent {sent} orders in the last "
             f"{span(rate.per)}, the limit is {limit(rate.max_orders)}"
         )
 
     def record(self, order: Order) -> None:
         """Count a sent order in its strategy's window (when the strategy has a rate)."""
-        rate = self._limits.of(order.strategy_id).order_rate
+        strategy = order.strategy_id
+        rate = self._limits.of(strategy).order_rate
         if rate is not None:
-            window = self._windows.setdefault(order.strategy_id, _Window())
-            window.add(self._clock.timestamp_ns(), _nanos(rate))
+            self._window(strategy, rate).add(self._clock.timestamp_ns())
+
+    def _window(self, strategy: str | None, rate: RateLimit) -> _Window:
+        window = self._windows.get(strategy)
+        if window is None:  # a strategy's limits never change: nor does its window's length
+            window = self._windows[strategy] = _Window(_nanos(rate))
+        return window
 
 
 class TotalOrderRate:
@@ -147,14 +164,14 @@ class TotalOrderRate:
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
         self._rate = config.total_order_rate
         self._clock = context.clock
-        self._window = _Window()
+        self._window = _Window(0 if self._rate is None else _nanos(self._rate))
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why one more order would break the account's rate; empty when it would not."""
         rate = self._rate
         if rate is None:
             return ""
-        sent = self._window.count(self._clock.timestamp_ns(), _nanos(rate))
+        sent = self._window.count(self._clock.timestamp_ns())
         if sent < rate.max_orders:
             return ""
         return (
@@ -165,7 +182,7 @@ class TotalOrderRate:
     def record(self, order: Order) -> None:
         """Count a sent order."""
         if self._rate is not None:
-            self._window.add(self._clock.timestamp_ns(), _nanos(self._rate))
+            self._window.add(self._clock.timestamp_ns())
 
 
 class PriceBand:

@@ -4,6 +4,11 @@
 notional, as Binance names them) and :class:`BalanceCheck` (spot: the quote for a buy, the
 base for a sell, net of what open orders already reserve; margin: the initial margin). Both
 are always on: an order that breaks them would be refused by the venue anyway.
+
+Both run at every order, so both keep their common case cheap: the filters test every rule
+at once before naming the broken ones, and what the open orders reserve is summed once per
+state of the open orders (an :class:`~tradeforge.risk.context.OpenOrders` book) and reused
+until an order is submitted, filled, amended or closed.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.values import EXACT
 from tradeforge.portfolio.portfolio import Portfolio
+from tradeforge.risk.context import OpenOrders
 
 _ZERO = Decimal(0)
 
@@ -37,9 +43,34 @@ class InstrumentFilters:
             if notional < instrument.min_notional:
                 return f"NOTIONAL: value {notional} below the minimum {instrument.min_notional}"
             return ""
-        if price is None:
+        if price is None or _passes(instrument, price, order.quantity):
             return ""
         return "; ".join(check.message for check in instrument.check_order(price, order.quantity))
+
+
+def _passes(instrument: Instrument, price: Decimal, quantity: Decimal) -> bool:
+    """Whether ``instrument.check_order(price, quantity)`` finds no filter broken, tested
+    at once (the same comparisons, without building the checks)."""
+    if not (isinstance(price, Decimal) and price.is_finite() and quantity.is_finite()):
+        return False  # let check_order name the problem
+    most = instrument.max_quantity
+    least = instrument.min_notional
+    return (
+        quantity > 0
+        and quantity >= instrument.min_quantity
+        and (most is None or quantity <= most)
+        and price % instrument.price_tick == 0
+        and quantity % instrument.quantity_step == 0
+        and (least == 0 or _reaches(instrument, price, quantity, least))
+    )
+
+
+def _reaches(instrument: Instrument, price: Decimal, quantity: Decimal, least: Decimal) -> bool:
+    """The minimum notional filter: ``instrument.notional(price, quantity)`` is at least
+    ``least`` (a linear instrument's product worked out directly, as exactly)."""
+    if instrument.is_inverse:
+        return price <= 0 or instrument.notional(price, quantity).amount >= least
+    return EXACT.multiply(price, EXACT.multiply(quantity, instrument.contract_size)) >= least
 
 
 class BalanceCheck:
@@ -58,6 +89,7 @@ class BalanceCheck:
         self._instruments = instruments
         self._portfolio = portfolio
         self._open_orders = open_orders
+        self._book = OpenOrders([], ())
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why the account cannot pay for ``order``; empty when it can."""
@@ -65,31 +97,20 @@ class BalanceCheck:
         if instrument is None or order.reduce_only:
             return ""
         portfolio = self._portfolio
+        self._book = book = self._book.renewed(list(self._open_orders()))
         if portfolio.account == "margin":
-            return self._margin(order, instrument, price, notional)
+            return self._margin(order, instrument, price, notional, book)
         if order.side.sign > 0:
             cost = notional if notional is not None else _cost(order.quantity, price, instrument)
-            reserved = sum(
-                (
-                    _cost(o.quantity - o.filled_qty, o.price or o.stop_price, instrument)
-                    for o in self._open_orders()
-                    if o.side.sign > 0 and not o.reduce_only
-                ),
-                _ZERO,
-            )
+            key = ("reserved", id(instrument))
+            reserved = book.derive(key, lambda orders: _reserved(instrument, orders))[1]
             free = portfolio.cash - reserved
             if cost > free:
                 return f"insufficient {portfolio.currency}: order needs {cost:.8f}, free {free:.8f}"
             return ""
         held = portfolio.position(order.symbol).signed_qty
-        selling = sum(
-            (
-                o.quantity - o.filled_qty
-                for o in self._open_orders()
-                if o.symbol == order.symbol and o.side.sign < 0 and not o.reduce_only
-            ),
-            _ZERO,
-        )
+        symbol = order.symbol
+        selling = book.derive(("selling", symbol), lambda orders: _offered(symbol, orders))
         if order.quantity > held - selling:
             return (
                 f"insufficient {order.symbol.base}: sell {order.quantity}, "
@@ -98,11 +119,16 @@ class BalanceCheck:
         return ""
 
     def _margin(
-        self, order: Order, instrument: Instrument, price: Decimal | None, notional: Decimal | None
+        self,
+        order: Order,
+        instrument: Instrument,
+        price: Decimal | None,
+        notional: Decimal | None,
+        book: OpenOrders,
     ) -> str:
         """Margin for the exposure the order adds once the pending orders have filled."""
         portfolio = self._portfolio
-        pending = self._pending_qty()
+        pending = book.derive(_pending_qty, _pending_qty)
         before = portfolio.position(order.symbol).signed_qty + pending.get(order.symbol, _ZERO)
         after = before + order.side.sign * order.quantity
         added = abs(after) - abs(before)
@@ -123,14 +149,6 @@ class BalanceCheck:
             return f"insufficient margin: order needs {need:.8f}, free {free:.8f}"
         return ""
 
-    def _pending_qty(self) -> dict[Symbol, Decimal]:
-        pending: dict[Symbol, Decimal] = {}
-        for o in self._open_orders():
-            pending[o.symbol] = pending.get(o.symbol, _ZERO) + o.side.sign * (
-                o.quantity - o.filled_qty
-            )
-        return pending
-
     def _projected_margin(
         self, pending: dict[Symbol, Decimal], leverage: Decimal, symbol: Symbol, qty: Decimal
     ) -> Decimal:
@@ -142,6 +160,40 @@ class BalanceCheck:
                 used += abs(held) * portfolio.valuation_price(other) / leverage
         mark = portfolio.valuation_price(symbol) if qty else _ZERO
         return used + abs(qty) * mark / leverage
+
+
+def _reserved(instrument: Instrument, orders: list[Order]) -> tuple[Instrument, Decimal]:
+    """What the open buy orders reserve at ``instrument``'s fee (the order under check's; it
+    is kept with the figure, so its id keys the figure safely)."""
+    reserved = sum(
+        (
+            _cost(o.quantity - o.filled_qty, o.price or o.stop_price, instrument)
+            for o in orders
+            if o.side.sign > 0 and not o.reduce_only
+        ),
+        _ZERO,
+    )
+    return instrument, reserved
+
+
+def _offered(symbol: Symbol, orders: list[Order]) -> Decimal:
+    """What the open sell orders of ``symbol`` already offer."""
+    return sum(
+        (
+            o.quantity - o.filled_qty
+            for o in orders
+            if o.symbol == symbol and o.side.sign < 0 and not o.reduce_only
+        ),
+        _ZERO,
+    )
+
+
+def _pending_qty(orders: list[Order]) -> dict[Symbol, Decimal]:
+    """Per symbol, the signed open quantity of every open order."""
+    pending: dict[Symbol, Decimal] = {}
+    for o in orders:
+        pending[o.symbol] = pending.get(o.symbol, _ZERO) + o.side.sign * (o.quantity - o.filled_qty)
+    return pending
 
 
 def _cost(qty: Decimal, price: Decimal | None, instrument: Instrument) -> Decimal:
