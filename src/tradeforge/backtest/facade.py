@@ -15,9 +15,9 @@ the data unless given: the price tick from the prices' decimals, a quantity step
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,13 @@ from tradeforge.model.instrument import Instrument, InstrumentKind
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
 from tradeforge.strategy.base import Strategy
+
+if TYPE_CHECKING:
+    from tradeforge.optimize.executors import Executor
+    from tradeforge.optimize.objective import GoalSpec
+    from tradeforge.optimize.result import OptimizeResult
+    from tradeforge.optimize.space import Params
+    from tradeforge.persistence.store import Store
 
 Data = pd.DataFrame | Mapping[str | Symbol, pd.DataFrame] | Sequence[BarSeries]
 
@@ -151,6 +158,95 @@ class Backtest:
             fill_at_close=self.config.market_fill == "close",
         )  # fmt: skip
         return VectorizedResult(run, primary, strategy.params)
+
+    def optimize(
+        self,
+        *,
+        maximize: GoalSpec | Sequence[GoalSpec] | None = None,
+        minimize: GoalSpec | Sequence[GoalSpec] | None = None,
+        method: str = "grid",
+        trials: int | None = None,
+        constraint: Callable[[Params], bool] | str | None = None,
+        mode: Literal["event", "vector"] = "event",
+        quantity: float = 0.0,
+        fraction: float = 0.0,
+        min_trades: int = 0,
+        executor: str | Executor = "process",
+        workers: int | None = None,
+        address: str | None = None,
+        storage: str | Store | None = None,
+        study: str | None = None,
+        seed: int | None = 0,
+        progress: bool | None = None,
+        **space: Any,
+    ) -> OptimizeResult:
+        """Search the strategy's parameters: run a backtest per point, keep every run's stats.
+
+        ``bt.optimize(fast=range(5, 50, 5), slow=range(20, 200, 20), maximize="sharpe",
+        constraint=lambda p: p.fast < p.slow)``. See ``docs/optimization.md``.
+
+        Parameters
+        ----------
+        **space
+            Per parameter: a sequence of values (a grid dimension), an
+            :class:`~tradeforge.optimize.IntRange` or :class:`~tradeforge.optimize.FloatRange`
+            (bounds for the model-based methods; a grid too with a step), or one value (fixed).
+            Names and values are checked against the strategy's declared parameters.
+        maximize, minimize : str, callable or list of them
+            The goals: statistic names (:data:`~tradeforge.optimize.STAT_NAMES`) or functions
+            of the run's result (which has ``.stats``). Several goals make a multi-objective
+            search (Pareto front). Default: maximize ``sharpe``.
+        method : {"grid", "random", "tpe", "cmaes", "nsga2"}
+            Every grid point; ``trials`` random grid points; optuna's TPE, CMA-ES (one goal;
+            needs the ``cmaes`` package) or NSGA-II.
+        trials : int, optional
+            Points to try (not for ``grid``); default 100. With a stored study, the study's
+            total: a re-run runs only what is missing.
+        constraint : callable or str, optional
+            ``lambda p: p.fast < p.slow`` or ``"fast < slow"``: points it refuses are never run.
+        mode : {"event", "vector"}
+            :meth:`run` (the full engine) or :meth:`run_vectorized` (the strategy's
+            ``signals()`` through the compiled core, sized by ``quantity`` or ``fraction``).
+        quantity, fraction : float
+            The vector mode's order size, exactly one > 0.
+        min_trades : int
+            Runs with fewer closed trades stay in the table but are never best.
+        executor : {"process", "serial", "ray"} or Executor
+            A local process pool on shared-memory bars (default), this process, or Ray tasks.
+        workers : int, optional
+            Parallel trials; default: every CPU (or the Ray cluster's).
+        address : str, optional
+            The Ray cluster to join (``"auto"``, ``"ray://head:10001"``).
+        storage : str or Store, optional
+            Keep the search resumable: grid and random points in a tradeforge store (SQLite or
+            PostgreSQL URL), optuna studies in optuna's storage (a database of its own).
+        study : str, optional
+            The stored study's name; default from the strategy, method and a fingerprint of
+            the strategy code, bars, venue settings, mode and goals.
+        seed : int, optional
+            Seed of the random grid and of optuna's samplers (default 0).
+        progress : bool, optional
+            Draw a progress bar with ETA on stderr; default: when stderr is a terminal.
+
+        Returns
+        -------
+        OptimizeResult
+            ``trials`` (a DataFrame of every trial's parameters, values and statistics),
+            ``best_params``, ``best``, ``pareto``, ``heatmap(x, y)``, ``report(path)``.
+        """
+        # the optimizer sits above the backtester: imported when asked for
+        from tradeforge.optimize.run import BacktestSetup, optimize_backtest  # noqa: PLC0415
+
+        setup = BacktestSetup(
+            self.strategy, list(self._frames), list(self._detail), list(self._instruments),
+            self.config,
+        )  # fmt: skip
+        return optimize_backtest(
+            setup, space, maximize=maximize, minimize=minimize, method=method, trials=trials,
+            constraint=constraint, mode=mode, quantity=quantity, fraction=fraction,
+            min_trades=min_trades, executor=executor, workers=workers, address=address,
+            storage=storage, study=study, seed=seed, progress=progress,
+        )  # fmt: skip
 
 
 def _as_frames(data: Data, symbol: str) -> list[BarSeries]:

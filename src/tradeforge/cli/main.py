@@ -17,6 +17,7 @@ from tradeforge.cli.data_commands import data_app
 from tradeforge.cli.db_commands import audit_app, db_app, runs_app
 from tradeforge.cli.demo import demo
 from tradeforge.cli.errors import run_reporting_errors
+from tradeforge.cli.optimize_command import optimize
 from tradeforge.cli.report_commands import report_app
 from tradeforge.cli.sandbox_command import sandbox
 from tradeforge.common.config import load_config
@@ -87,6 +88,7 @@ def config_show(
 app.add_typer(data_app, name="data")
 app.command("demo")(demo)
 app.command("backtest")(backtest)
+app.command("optimize")(optimize)
 app.add_typer(report_app, name="report")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")

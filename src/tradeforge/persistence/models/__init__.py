@@ -7,6 +7,7 @@ Record classes end in ``Record`` so they never shadow the domain classes they st
 from tradeforge.persistence.models.audit import AuditEntryRecord
 from tradeforge.persistence.models.base import Base
 from tradeforge.persistence.models.market import InstrumentRecord
+from tradeforge.persistence.models.optimize import OptimizationPointRecord, OptimizationStudyRecord
 from tradeforge.persistence.models.orders import FillRecord, OrderRecord, OrderStateRecord
 from tradeforge.persistence.models.portfolio import (
     BalanceRecord,
@@ -31,7 +32,9 @@ __all__ = [
     "EquitySnapshotRecord",
     "FillRecord",
     "InstrumentRecord",
+    "OptimizationPointRecord",
     "OptimizationRunRecord",
+    "OptimizationStudyRecord",
     "OrderRecord",
     "OrderStateRecord",
     "PositionRecord",
