@@ -20,6 +20,7 @@ from tradeforge.cli.errors import run_reporting_errors
 from tradeforge.cli.optimize_command import optimize
 from tradeforge.cli.report_commands import report_app
 from tradeforge.cli.sandbox_command import sandbox
+from tradeforge.cli.walkforward_command import validate_symbols, walkforward
 from tradeforge.common.config import load_config
 from tradeforge.model.symbol import set_default_quote
 
@@ -89,6 +90,8 @@ app.add_typer(data_app, name="data")
 app.command("demo")(demo)
 app.command("backtest")(backtest)
 app.command("optimize")(optimize)
+app.command("walkforward")(walkforward)
+app.command("validate-symbols")(validate_symbols)
 app.add_typer(report_app, name="report")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")

@@ -17,7 +17,12 @@ command line); it returns an :class:`OptimizeResult`. The modules, one idea each
   :mod:`~tradeforge.optimize.fingerprint`: what identifies a study;
 * :mod:`~tradeforge.optimize.result`: the table of trials, the best point, the Pareto front;
 * :mod:`~tradeforge.optimize.progress`: the progress bar; :mod:`~tradeforge.optimize.run`:
-  one search from start to end.
+  one search from start to end;
+* :mod:`~tradeforge.optimize.walkforward`: walk-forward analysis (windows in
+  :mod:`~tradeforge.optimize.windows`, test runs in :mod:`~tradeforge.optimize.window_run`,
+  the result in :mod:`~tradeforge.optimize.walkforward_result`);
+  :mod:`~tradeforge.optimize.multisymbol`: the same sets on several symbols (the result and
+  the flag rule in :mod:`~tradeforge.optimize.multisymbol_result`).
 
 See ``docs/optimization.md``.
 """

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tradeforge.backtest.config import BacktestConfig
 from tradeforge.data.replay import BarSeries
@@ -25,6 +25,9 @@ from tradeforge.optimize.trial import Mode, TrialOutcome, TrialSpec
 from tradeforge.persistence.store import Store
 from tradeforge.strategy.base import Strategy
 
+if TYPE_CHECKING:
+    from tradeforge.backtest.facade import Backtest
+
 METHODS = ("grid", "random", *optuna_search.METHODS)
 DEFAULT_TRIALS = 100
 
@@ -38,6 +41,12 @@ class BacktestSetup:
     detail: list[BarSeries]
     instruments: list[Instrument]
     config: BacktestConfig
+
+    @classmethod
+    def of(cls, backtest: Backtest) -> BacktestSetup:
+        """What ``backtest`` holds (its bars, detail, instruments and venue settings)."""
+        return cls(backtest.strategy, list(backtest._frames), list(backtest._detail),
+                   list(backtest._instruments), backtest.config)  # fmt: skip
 
 
 @dataclass(frozen=True)
