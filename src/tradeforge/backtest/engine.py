@@ -7,7 +7,8 @@ series in close-time order (:func:`~tradeforge.data.replay.merge_schedule`) and,
 1. the exchange matches the orders working on the bar's symbol (only for the symbol's shortest
    timeframe, the execution series), stamping fills inside the bar;
 2. the clock moves to the bar's close and due timers fire;
-3. the series' cursor moves, revealing the bar and its indicators;
+3. the series' cursor moves, revealing the bar and its indicators (and the risk gate works
+   out what the bar made stale, :meth:`~tradeforge.risk.engine.RiskEngine.prepare`);
 4. emulated trailing stops move, then each strategy that trades the symbol gets ``on_bar``
    (from its warm-up bar on).
 
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from tradeforge.backtest.config import BacktestConfig
@@ -319,6 +321,7 @@ class BacktestEngine:
         # perpetual hook: a margin account's open positions need every bar (liquidation, funding)
         watch = exchange.position_watch
         board = self.trading.board  # circuit breakers, checked at every close when configured
+        prepare = _preparation(execution)  # the risk gate's per-bar work, at the bar's close
         clock.follow(ts_close, cursor)
         try:
             for i in range(len(ts_open)):
@@ -338,6 +341,8 @@ class BacktestEngine:
                 if timers:
                     self._fire_timers(strategy, int(ts_close[i]))
                 cursor.i = i
+                if prepare is not None:
+                    prepare(symbol)
                 if trails:
                     execution.on_bar(symbol, float(h[i]), float(lo[i]))
                 if board is not None:
@@ -394,6 +399,7 @@ class BacktestEngine:
         exchange, clock, execution = self.exchange, self.clock, self.execution
         watch = exchange.position_watch  # perpetual hook: positions need every bar
         board = self.trading.board
+        prepare = _preparation(execution)
         for k, i in zip(which, rows, strict=True):
             series, views, matches = feeds[k]
             if matches and (
@@ -411,6 +417,8 @@ class BacktestEngine:
                     self._fire_timers(strategy, ts)
             clock.set_time(ts)
             series.cursor.i = i
+            if matches and prepare is not None:
+                prepare(series.symbol)
             if matches and execution.trails:
                 execution.on_bar(series.symbol, float(series.high[i]), float(series.low[i]))
             if matches and board is not None:
@@ -480,6 +488,18 @@ class _FastPathTrading:
 
     def kill_switch(self, reason: str, *, flatten: bool = False) -> KillSwitchReport:
         raise FastPathExit("the kill switch needs the full kernel")
+
+
+def _preparation(execution: ExecutionEngine) -> Callable[[Symbol], None] | None:
+    """What the kernel calls at the close of each bar of an execution series (after the
+    cursor moved, before exits move and strategies see the bar): the risk gate's
+    :meth:`~tradeforge.risk.engine.RiskEngine.prepare`, when its checks keep per-bar state.
+
+    A replay saves no latency by it, so it prepares only while orders come bar after bar
+    (``within=1``): a strategy that trades rarely does not pay for bars no order reads,
+    and its next order does the work, with the same outcome."""
+    risk = execution.risk
+    return partial(risk.prepare, within=1) if risk.prepares else None
 
 
 def _is_default(strategy: Strategy, name: str) -> bool:

@@ -12,6 +12,10 @@ valuation price). Per order symbol it gives:
   same order as a projection from scratch (each price through its shortest text, times the
   contract size), worked out when a check needs them (an order near a limit, or refused)
   and kept.
+
+At a bar's close :meth:`AccountView.prepare` values the account at the new prices, as the
+next order would, with the float figures of the symbols ordered lately
+(:meth:`~tradeforge.risk.context.RiskContext.recent`).
 """
 
 from __future__ import annotations
@@ -77,19 +81,20 @@ class AccountView:
     """
 
     __slots__ = (
-        "_estimates", "_exact", "_fallbacks", "_portfolio", "_valuations", "_values",
-        "equity", "holdings", "lasts", "tolerance",
+        "_context", "_estimates", "_exact", "_fallbacks", "_portfolio", "_since",
+        "_valuations", "_values", "equity", "holdings", "lasts", "tolerance",
     )  # fmt: skip
 
     def __init__(
         self, context: RiskContext, holdings: Holdings, lasts: tuple[float | None, ...]
     ) -> None:
-        self._portfolio = context.portfolio
+        self._context, self._portfolio = context, context.portfolio
         self.holdings, self.lasts = holdings, lasts
         self._fallbacks: dict[int, Decimal | None] = {}
         self._values: list[float | None] = []
         self.equity, self.tolerance = self._estimate(self._units())
         self._estimates: dict[Symbol, Estimate] = {}
+        self._since: dict[Symbol, int] = {}  # the bar each symbol was last ordered at
         self._exact: tuple[Decimal, list[Decimal | None]] | None = None
         self._valuations: dict[Symbol, Valuation] = {}
 
@@ -111,6 +116,34 @@ class AccountView:
         context.save(_SAVED, view)
         return view
 
+    @classmethod
+    def prepared(cls, context: RiskContext) -> AccountView:
+        """The view :meth:`prepare` worked out in the same preparation, else :meth:`now`."""
+        view = context.shared(_SAVED)
+        return view if isinstance(view, AccountView) else cls.now(context)
+
+    @classmethod
+    def prepare(cls, context: RiskContext) -> None:
+        """At a bar's close: the view :meth:`now` gives the next order, with the figures of
+        the symbols ordered lately (:meth:`RiskContext.recent`); an error is left for the
+        order to meet. The view is shared with the later steps (:meth:`prepared`)."""
+        old = context.saved(_SAVED)
+        try:
+            view = cls.now(context)
+        except PortfolioError:
+            return
+        context.share(_SAVED, view)
+        if view is old or not isinstance(old, AccountView):
+            return
+        for symbol, bar in old._since.items():
+            if not context.recent(bar):
+                continue
+            try:
+                view.estimate(symbol)
+            except PortfolioError:
+                continue
+            view._since[symbol] = bar
+
     def estimate(self, symbol: Symbol) -> Estimate:
         """The figures for an order on ``symbol``, in floats (summed at its first order).
 
@@ -131,6 +164,7 @@ class AccountView:
                     _unpriced(self._portfolio, self.holdings.symbols[i])
                 gross, net = gross + abs(value), net + value
             known = self._estimates[symbol] = Estimate(self.equity, gross, net, self.tolerance)
+            self._since[symbol] = self._context.bar
         return known
 
     def valuation(self, symbol: Symbol) -> Valuation:

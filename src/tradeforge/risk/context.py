@@ -9,6 +9,13 @@ What does not change between orders is worked out once and reused while it holds
 orders as an :class:`OpenOrders` book (the same object while no order is submitted, filled,
 amended or closed), the exact decimal of each last price, and whatever a check keeps with
 :meth:`RiskContext.save` under a key it checks itself.
+
+What a new bar makes stale (the account's value, the correlations, the last prices' decimals,
+the start-of-day equity) can be worked out when the bar closes rather than at the next order:
+the checks that keep such state register a step with :meth:`RiskContext.prepare_with`, and
+:meth:`RiskContext.prepare` runs them (the kernel calls it through
+:meth:`~tradeforge.risk.engine.RiskEngine.prepare`). A step works out exactly what the next
+order would, through the same code; an order still checks that what it reads holds.
 """
 
 from __future__ import annotations
@@ -29,6 +36,12 @@ from tradeforge.model.symbol import Symbol
 from tradeforge.portfolio.portfolio import Portfolio
 
 _ONE = Decimal(1)
+RECENT_BARS = 256
+"""How many bar closes after an order :meth:`RiskContext.prepare` keeps preparing what it
+read, by default (a gate idle longer pays its next order's per-bar work itself)."""
+NEVER = -(1 << 62)
+"""The bar of what was never read."""
+_MARKS = "marks"
 _NO_TIMES: NDArray[np.int64] = np.empty(0, dtype=np.int64)
 _NO_CLOSES: NDArray[np.float64] = np.empty(0, dtype=np.float64)
 _T = TypeVar("_T")
@@ -186,11 +199,83 @@ class RiskContext:
     )
     _book: OpenOrders = field(default_factory=_no_book, init=False, repr=False)
     _saved: dict[str, object] = field(default_factory=dict, init=False, repr=False)
+    _steps: dict[str, Callable[[Symbol | None], None]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _bars: int = field(default=0, init=False, repr=False)
+    _bar_ts: int | None = field(default=None, init=False, repr=False)
+    _checked: int = field(default=NEVER, init=False, repr=False)
+    _within: int = field(default=RECENT_BARS, init=False, repr=False)
+    _shared: dict[str, object] = field(default_factory=dict, init=False, repr=False)
 
     def begin(self) -> None:
         """Forget what was worked out for the previous order (the risk engine calls it
         before each order, so a figure never outlives the state it was computed from)."""
         self._memo_order = None
+        self._checked = self._bars
+
+    # -- preparation at a bar's close ----------------------------------------------------------
+
+    def prepare_with(self, name: str, step: Callable[[Symbol | None], None]) -> None:
+        """Run ``step(symbol)`` at each :meth:`prepare` while orders are checked, in the
+        order registered; a second step under the same ``name`` is ignored (checks sharing
+        state share its step)."""
+        self._steps.setdefault(name, step)
+
+    def prepare_marks(self) -> None:
+        """Have :meth:`prepare` convert the new last prices of the symbols already priced
+        (for the checks that read :meth:`price`)."""
+        self.prepare_with(_MARKS, self._prepare_marks)
+
+    @property
+    def prepares(self) -> bool:
+        """Whether any check registered a step: :meth:`prepare` has work."""
+        return bool(self._steps)
+
+    @property
+    def bar(self) -> int:
+        """How many bar closes :meth:`prepare` has seen (closes at one time count once)."""
+        return self._bars
+
+    def recent(self, bar: int) -> bool:
+        """Whether ``bar`` (a value of :attr:`bar`) is at most the current preparation's
+        ``within`` bar closes ago: what an order read then is prepared."""
+        return self._bars - bar <= self._within
+
+    def prepare(self, symbol: Symbol | None = None, within: int = RECENT_BARS) -> None:
+        """A bar closed (of ``symbol``; ``None``: any or several): run the registered steps,
+        each working out what the next order would read, as that order would, for what
+        orders read in the last ``within`` bar closes; none without an order checked in
+        that span (the next order does the work)."""
+        now = self.clock.timestamp_ns()
+        if now != self._bar_ts:
+            self._bars, self._bar_ts = self._bars + 1, now
+        if self._bars - self._checked > within:
+            return
+        self._within = within
+        try:
+            for step in self._steps.values():
+                step(symbol)
+        finally:
+            self._shared.clear()
+
+    def share(self, name: str, value: object) -> None:
+        """Hand ``value`` to the later steps of this :meth:`prepare` (nothing changes
+        between two steps: what one worked out holds for the next)."""
+        self._shared[name] = value
+
+    def shared(self, name: str) -> object:
+        """What an earlier step of this :meth:`prepare` shared under ``name``, or ``None``."""
+        return self._shared.get(name)
+
+    def _prepare_marks(self, symbol: Symbol | None) -> None:
+        """The decimals of the new last prices of ``symbol`` (else every symbol) already
+        priced, as :meth:`price` converts them."""
+        if symbol is None:
+            for known in list(self._marks):
+                self.price(known)
+        elif symbol in self._marks:
+            self.price(symbol)
 
     def recall(self, order: Order) -> object:
         """What :meth:`keep` stored for ``order`` (the checks of one order share its

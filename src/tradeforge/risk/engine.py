@@ -5,7 +5,8 @@ and the execution engine turns it into a local :class:`~tradeforge.model.events.
 Each refusal is also logged (logger ``tradeforge.risk``, level WARNING, naming the order, the
 strategy, the rule and the reason) and kept in :attr:`RiskEngine.rejections` for the store.
 When every check passes, the checks that keep a history (duplicates, order rates) record the
-order.
+order. :meth:`RiskEngine.prepare`, called by the kernel at each bar's close, works out what the
+bar made stale (the account's value, the correlations) before the next order comes.
 
 The checks live in :mod:`tradeforge.risk.checks`; :func:`tradeforge.risk.build.build_checks`
 builds them from a :class:`~tradeforge.risk.limits.RiskConfig`. The venue's own rules
@@ -24,7 +25,7 @@ from typing import Protocol, runtime_checkable
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.risk.checks.venue import BalanceCheck, InstrumentFilters
-from tradeforge.risk.context import RiskContext
+from tradeforge.risk.context import RECENT_BARS, RiskContext
 
 __all__ = [
     "BalanceCheck",
@@ -99,9 +100,57 @@ class RiskEngine:
         self.checks = list(checks)
         self._last_price = last_price
         self._context = context
+        # the context converts the same last prices once per price (and at a bar's close)
+        self._decimal = (
+            context.price if context is not None and context.last_price == last_price else None
+        )
         self._recorders = [c for c in self.checks if isinstance(c, OrderRecorder)]
         self.rejections: deque[RiskRejection] = deque(maxlen=KEPT_REJECTIONS)
         """The latest refusals, oldest first."""
+
+    @property
+    def prepares(self) -> bool:
+        """Whether :meth:`prepare` has work: some check keeps state that a new bar makes
+        stale (a kernel need not call it otherwise)."""
+        return self._context is not None and self._context.prepares
+
+    def prepare(self, symbol: Symbol | None = None, within: int = RECENT_BARS) -> None:
+        """A bar has closed: work out now what it made stale, so that the next order does not.
+
+        The contract for a kernel (backtest or live): call it once per bar of an execution
+        series (each symbol's shortest timeframe: the history the checks read), once the
+        bar has been taken in and before anything reacts to it: after the bar's fills are
+        booked, with the clock at the bar's close, the close as the symbol's last price and
+        the bar as the last one the context's history shows; before exits move and the
+        strategies see the bar (and before the orders they send in return). ``symbol`` is
+        the bar's symbol; ``None`` after bars of several symbols at once (everything
+        tracked is looked at). Call it where orders are checked (the gate is not
+        thread-safe: on the event loop of a live node). It does nothing when
+        :attr:`prepares` is false, and calling it more often, less often or never changes
+        no outcome: only when the work is done.
+
+        What it works out, each exactly as the next order's checks would, through the same
+        code (an order still checks that what it reads holds, and works out again whatever
+        changed since; an error an order would meet, such as a symbol without any price,
+        is left to the order):
+
+        * the account's value at the new prices (positions and open entry orders), with
+          the float figures of each symbol ordered lately, and the exact decimals of the
+          new last prices of the symbols priced before;
+        * the correlation rows of the symbols ordered lately against the positions held
+          now (only the pairs the bar moved);
+        * the start-of-day equity, once the clock is past a new UTC day's first instant
+          (the first bars of the day, at 00:00 exactly, leave it to the next bar or order).
+
+        *Lately* is within the last ``within`` bar closes (bars closing at the same time
+        count once): a gate that checked no order in that span prepares nothing, and its
+        next order does the work. A live node keeps the default
+        (:data:`~tradeforge.risk.context.RECENT_BARS`): the work between bars is free
+        there, an order's latency is not. A replay, where only throughput counts, passes 1:
+        it then prepares only while orders come bar after bar.
+        """
+        if self._context is not None:
+            self._context.prepare(symbol, within)
 
     def check(self, order: Order, notional: Decimal | None = None) -> str:
         """The reason ``order`` is refused, or ``""`` when every check passes."""
@@ -126,8 +175,11 @@ class RiskEngine:
             self._context.begin()
         price: Decimal | None = order.price or order.stop_price
         if price is None and notional is None:
-            last = self._last_price(order.symbol)
-            price = Decimal(repr(last)) if last is not None else None
+            if self._decimal is not None:
+                price = self._decimal(order.symbol)
+            else:
+                last = self._last_price(order.symbol)
+                price = Decimal(repr(last)) if last is not None else None
         for check in self.checks:
             reason = check.reason(order, price, notional)
             if reason:

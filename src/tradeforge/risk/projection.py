@@ -12,7 +12,9 @@ market order), times the contract size.
 The account-wide part is worked out once and reused by later orders while nothing it was
 computed from has changed: what the account holds (:mod:`tradeforge.risk.holdings`) and its
 value at the last prices (:mod:`tradeforge.risk.account_view`); only the order's own symbol is
-worked out at each order.
+worked out at each order. A check that reads the exposure calls :func:`prepare_exposure`
+once: at each bar's close (:meth:`~tradeforge.risk.context.RiskContext.prepare`) the account
+is valued at the new prices then, not at the next order.
 """
 
 from __future__ import annotations
@@ -176,6 +178,17 @@ _NAN = float("nan")
 _NOTHING_VALUED = Valuation(_ZERO, _ZERO, _ZERO)
 REDUCING = Exposure(False, False, _ZERO, _ZERO, None, 0)
 """What a reduce-only order is given: it adds nothing, so no limit looks further."""
+
+
+def prepare_exposure(context: RiskContext) -> None:
+    """Have ``context`` value the account at the new prices at each bar's close
+    (:meth:`AccountView.prepare`) and convert the new last prices, as the next order's
+    :func:`exposure` would (one step, however many checks ask)."""
+    context.prepare_marks()
+    context.prepare_with(_PREPARED, lambda symbol: AccountView.prepare(context))
+
+
+_PREPARED = "account_view"
 
 
 def exposure(context: RiskContext, order: Order, price: Decimal | None) -> Exposure:

@@ -17,7 +17,7 @@ from tradeforge.risk.account_view import clearly_below
 from tradeforge.risk.checks.text import limit_percent, money, percent
 from tradeforge.risk.context import PriceHistory, RiskContext
 from tradeforge.risk.limits import LimitsIndex, RiskConfig
-from tradeforge.risk.projection import Exposure, exposure
+from tradeforge.risk.projection import Exposure, exposure, prepare_exposure
 
 NANOS_PER_DAY = 86_400 * 1_000_000_000
 _ZERO = Decimal(0)
@@ -88,6 +88,17 @@ class DailyLoss:
         self._context = context
         self._start = DayStartEquity(context, context.history)
         self._currency = context.portfolio.currency
+        prepare_exposure(context)
+        context.prepare_with(f"day_start {id(self)}", self.prepare)
+
+    def prepare(self, symbol: Symbol | None = None) -> None:
+        """At a bar's close: the start-of-day equity of a new day, once the clock is past
+        its first instant (in a replay every bar that closed at 00:00 has been seen by then,
+        and a ledger entry booked later counts from later: the figure is the one the day's
+        first order would work out). At 00:00 exactly the next bar or order does it."""
+        now = self._context.clock.timestamp_ns()
+        if now % NANOS_PER_DAY:
+            self._start.at(now)
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why the day's loss forbids new exposure; empty when it does not."""

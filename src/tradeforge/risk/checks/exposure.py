@@ -19,7 +19,7 @@ from tradeforge.risk.account_view import clearly_below
 from tradeforge.risk.checks.text import limit, limit_percent, money, percent
 from tradeforge.risk.context import RiskContext
 from tradeforge.risk.limits import LimitsIndex, RiskConfig, RiskLimits
-from tradeforge.risk.projection import Exposure, exposure
+from tradeforge.risk.projection import Exposure, exposure, prepare_exposure
 
 
 class _ExposureCheck:
@@ -29,6 +29,7 @@ class _ExposureCheck:
         self._limits = LimitsIndex(config)
         self._context = context
         self._currency = context.portfolio.currency
+        prepare_exposure(context)
 
 
 class Pyramiding(_ExposureCheck):

@@ -17,10 +17,12 @@ from tradeforge.data.replay import BarSeries
 from tradeforge.model.enums import OrderSide
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
+from tradeforge.portfolio.portfolio import PortfolioError
+from tradeforge.risk.account_view import AccountView
 from tradeforge.risk.checks.account import NANOS_PER_DAY
-from tradeforge.risk.context import BarHistory, PriceHistory, RiskContext
+from tradeforge.risk.context import NEVER, BarHistory, PriceHistory, RiskContext
 from tradeforge.risk.limits import WEEKDAYS, LimitsIndex, RiskConfig, TradingWindow
-from tradeforge.risk.projection import exposure
+from tradeforge.risk.projection import exposure, prepare_exposure
 
 _NANOS_PER_SECOND = 1_000_000_000
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday is 0)
@@ -34,6 +36,7 @@ class AllowedMarkets:
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
         self._limits = LimitsIndex(config)
         self._context = context
+        prepare_exposure(context)
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why the entry's market is not allowed; empty when it is."""
@@ -60,6 +63,7 @@ class TradingHours:
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
         self._limits = LimitsIndex(config)
         self._context = context
+        prepare_exposure(context)
         self._windows = {
             id(limits): tuple(_Window.of(w) for w in limits.trading_hours)
             for limits in config.every_limits()
@@ -119,6 +123,9 @@ class Correlation:
     coefficients against the open positions is kept until one of the symbols gets a new bar
     (for a bar history, until a series' cursor moves): an order between two bars reads one
     cursor per symbol and no more, and a new bar computes only the pairs it changed.
+
+    At a bar's close (:meth:`prepare`) the rows of the symbols ordered lately are brought
+    up to date against the positions held then, as their next order would.
     """
 
     rule = "correlation_limit"
@@ -131,6 +138,8 @@ class Correlation:
         self._history: PriceHistory = context.history
         self._bars = context.history if isinstance(context.history, BarHistory) else None
         self._rows: dict[tuple[Symbol, int], _Row] = {}
+        prepare_exposure(context)
+        context.prepare_with(f"correlation {id(self)}", self.prepare)
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why the entry would concentrate correlated risk; empty when it would not."""
@@ -143,7 +152,7 @@ class Correlation:
             return ""
         symbol, lookback, ceiling = order.symbol, limits.correlation_lookback, float(most)
         buying = order.side is OrderSide.BUY
-        row = self._row(symbol, after.holdings, lookback)
+        row = self._row(symbol, after.holdings, lookback, self._context.bar)
         for (other, held), rho in zip(after.holdings, row, strict=True):
             long = held > 0
             if (rho if long == buying else -rho) > ceiling:
@@ -154,12 +163,36 @@ class Correlation:
                 )
         return ""
 
-    def _row(self, symbol: Symbol, holdings: _Holdings, lookback: int) -> list[float]:
+    def prepare(self, symbol: Symbol | None = None) -> None:
+        """At the close of a bar (of ``symbol``; ``None``: any): the rows of the symbols
+        ordered lately (:meth:`RiskContext.recent`) against the positions held now, as
+        their next order reads them (only the pairs with a new bar are computed)."""
+        context = self._context
+        try:
+            holdings = AccountView.prepared(context).holdings
+        except PortfolioError:
+            return
+        for (entry, lookback), row in self._rows.items():
+            if not context.recent(row.read):
+                continue
+            others = holdings.base(entry).holdings
+            if not others:
+                continue
+            if symbol is not None and row.holdings is others and symbol not in row.symbols:
+                continue  # neither the row's symbols nor the positions moved
+            self._row(entry, others, lookback)
+
+    def _row(
+        self, symbol: Symbol, holdings: _Holdings, lookback: int, read: int | None = None
+    ) -> list[float]:
         """The coefficients of ``symbol`` with each held symbol, read again only when one
-        of them has a new bar (or the held symbols change)."""
+        of them has a new bar (or the held symbols change); ``read``: the bar an order
+        reads it at."""
         row = self._rows.get((symbol, lookback))
         if row is None:
             row = self._rows[symbol, lookback] = _Row(symbol)
+        if read is not None:
+            row.read = read
         if row.holdings is not holdings:
             row.hold(symbol, holdings, self._bars)
         stamps = self._stamps(row)
@@ -214,9 +247,10 @@ class _Row:
     entry symbol's), and per held symbol the pair's coefficient with the stamps of both
     (kept while the held symbols are the same)."""
 
-    __slots__ = ("coefficients", "holdings", "pairs", "series", "stamps", "symbols")
+    __slots__ = ("coefficients", "holdings", "pairs", "read", "series", "stamps", "symbols")
 
     def __init__(self, symbol: Symbol) -> None:
+        self.read = NEVER  # the bar an order last read the row at
         self.holdings: _Holdings = ()
         self.symbols: tuple[Symbol, ...] = (symbol,)
         self.series: tuple[BarSeries | None, ...] | None = None

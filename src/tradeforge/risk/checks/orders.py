@@ -16,7 +16,7 @@ from tradeforge.model.symbol import Symbol
 from tradeforge.risk.checks.text import limit, limit_percent, percent, span
 from tradeforge.risk.context import RiskContext
 from tradeforge.risk.limits import LimitsIndex, RateLimit, RiskConfig
-from tradeforge.risk.projection import exposure
+from tradeforge.risk.projection import exposure, prepare_exposure
 
 _STOP_LOSS_TYPES = frozenset(
     {OrderType.STOP_MARKET, OrderType.STOP_LIMIT, OrderType.TRAILING_STOP_MARKET}
@@ -194,6 +194,7 @@ class PriceBand:
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
         self._limits = LimitsIndex(config)
         self._context = context
+        context.prepare_marks()
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why the order's price is too far from the market; empty when it is not."""
@@ -229,6 +230,7 @@ class StopLossRequired:
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
         self._limits = LimitsIndex(config)
         self._context = context
+        prepare_exposure(context)
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why the entry lacks its protective exits; empty when it has them."""
