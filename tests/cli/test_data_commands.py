@@ -50,7 +50,7 @@ def test_import_list_show(invoke: Invoke) -> None:
 
 
 def test_resample_5m_to_4h_is_exact(invoke: Invoke, catalog_dir: Path) -> None:
-    json_of(invoke("demo", "--json"))
+    json_of(invoke("demo", "--backtest", "--json"))
     result = json_of(invoke("data", "resample", "BTC/USDT", "--from", "5m", "--to", "4h", "--json"))
     catalog = ParquetCatalog(catalog_dir)
     five = catalog.read_bars("binance", "BTC/USDT", "5m", "2021-01-01", "2021-01-01 04:00")

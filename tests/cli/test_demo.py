@@ -6,7 +6,7 @@ from tests.cli.conftest import Invoke, json_of, run_cli
 
 
 def test_demo_imports_every_sample_series_and_reports_them(invoke: Invoke) -> None:
-    document = json_of(invoke("demo", "--json"))
+    document = json_of(invoke("demo", "--backtest", "--json"))
     series = document["series"]
     assert len(series) == 11
     btc = series["binance BTC/USDT 5m"]
@@ -28,14 +28,14 @@ def test_demo_imports_every_sample_series_and_reports_them(invoke: Invoke) -> No
 
 
 def test_demo_twice_changes_nothing(invoke: Invoke) -> None:
-    first = json_of(invoke("demo", "--json"))
-    assert json_of(invoke("demo", "--json"))["series"] == first["series"]
+    first = json_of(invoke("demo", "--backtest", "--json"))
+    assert json_of(invoke("demo", "--backtest", "--json"))["series"] == first["series"]
     listed = json_of(invoke("data", "list", "--json"))
     assert sum(item["rows"] for item in listed) == 2 * 43_369 + 8 * 5_482 + 46_443
 
 
 def test_demo_prints_the_report_and_where_the_catalog_is(tmp_path: Path) -> None:
-    result = run_cli("demo", cwd=tmp_path)
+    result = run_cli("demo", "--backtest", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "sample data (binance spot): validation report" in result.stdout
     assert "2021-04-25 04:05:00" in result.stdout  # the longest BTC/USDT 5m gap

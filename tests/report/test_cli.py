@@ -94,7 +94,7 @@ def test_compare_from_python_with_labels(
 
 
 def test_demo_writes_its_report_in_home(cli: Cli, tmp_path: Path) -> None:
-    result = cli("demo", "--json")
+    result = cli("demo", "--backtest", "--json")
     assert result.exit_code == 0, result.output
     report = Path(json.loads(result.stdout)["report"])
     assert report == (tmp_path / "home" / "reports" / "demo-breakout.html").resolve()

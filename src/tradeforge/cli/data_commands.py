@@ -203,7 +203,8 @@ def list_series(ctx: typer.Context, as_json: JsonOption = False) -> None:
     console = cli_context(ctx).console
     if not series:
         console.print(
-            f"the catalog at {cli_context(ctx).catalog_path} is empty; try `tradeforge demo`"
+            f"the catalog at {cli_context(ctx).catalog_path} is empty; "
+            "try `tradeforge demo --backtest`"
         )
         return
     console.print(catalog_table(series))

@@ -1,14 +1,22 @@
-"""``tradeforge demo``: the main job on embedded defaults.
+"""``tradeforge demo``: paper trading on a local exchange, offline, in half a minute.
 
-Import the bundled sample candles into the local catalog, print their validation report, then
-backtest the built-in breakout strategy on the bundled BTC/USDT hourly bars and print its
-summary, and write its interactive HTML report to ``<home>/reports/demo-breakout.html``. A later
-issue adds a live demo against the local sandbox.
+It starts the sandbox (a local Binance-compatible exchange, ``docs/sandbox.md``) replaying the
+bundled BTC/USDT 5-minute bars at 1000x, and a paper trading node (``docs/live.md``) running
+the built-in ``sma_cross`` strategy against it: live bars from the sandbox through ccxt, fills
+by the node's local simulated exchange with the backtest's rules. It prints what the node does
+(orders, fills, a status line with equity and PnL) as it goes and stops after ``--seconds``
+(25) or on Ctrl-C, then prints a summary.
+
+``tradeforge demo --backtest`` is the first demo: import the bundled sample candles into the
+local catalog, print their validation report, backtest the built-in breakout strategy on the
+bundled BTC/USDT hourly bars, print its summary and write its interactive HTML report to
+``<home>/reports/demo-breakout.html``.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
@@ -19,8 +27,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from tradeforge.backtest import Backtest, BacktestResult
 from tradeforge.cli.backtest_command import print_result
-from tradeforge.cli.context import cli_context
+from tradeforge.cli.context import CliContext, cli_context
 from tradeforge.cli.render import gaps_table, series_summary_table, validation_table
+from tradeforge.cli.trade_command import NodePrinter, run_node
 from tradeforge.data import BarValidationReport, DataError, DataKind, ParquetCatalog, validate_bars
 from tradeforge.data.replay import BarSeries
 from tradeforge.model.symbol import Symbol
@@ -29,15 +38,84 @@ from tradeforge.samples import SAMPLE_CATALOG
 from tradeforge.strategies import Breakout
 
 HEADLINE_SERIES = "binance BTC/USDT 5m"
+PAPER_SECONDS = 20.0
+"""How long the paper session of ``tradeforge demo`` runs by default, seconds."""
+PAPER_SYMBOL = "BTC/USDT"
+PAPER_START = "2021-01-10"
+PAPER_SPEED = 1000
+PAPER_PARAMS = {"fast": 5, "slow": 20}
 DEMO_REPORT = "demo-breakout.html"
 """File name of the demo's HTML report, in ``<home>/reports``."""
 
 
 def demo(
     ctx: typer.Context,
+    backtest: Annotated[
+        bool,
+        typer.Option(
+            "--backtest", help="Import the samples, backtest the breakout, write its report."
+        ),
+    ] = False,
+    seconds: Annotated[
+        float, typer.Option("--seconds", help="How long the paper session runs.", min=1)
+    ] = PAPER_SECONDS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
-    """Import the bundled sample data into the catalog and print its validation report."""
+    """Paper-trade the bundled data on a local exchange for half a minute (offline)."""
+    if backtest:
+        _backtest_demo(ctx, as_json)
+    else:
+        _paper_demo(cli_context(ctx), seconds, as_json)
+
+
+def _paper_demo(context: CliContext, seconds: float, as_json: bool) -> None:
+    """The sandbox and a paper node on it, for ``seconds``; the summary."""
+    from tradeforge.live import TradingNode, node_config  # noqa: PLC0415 - ccxt only here
+    from tradeforge.persistence.store import Store  # noqa: PLC0415
+    from tradeforge.sandbox import SandboxConfig, SandboxServer  # noqa: PLC0415
+
+    printer = NodePrinter(context.console, status_every=12, quiet=as_json)
+    market = SandboxConfig(
+        port=0, speed=PAPER_SPEED, symbols=(PAPER_SYMBOL,), start=PAPER_START, paused=True
+    )
+    with tempfile.TemporaryDirectory(prefix="tradeforge-demo-") as folder:
+        store = Store(f"sqlite:///{Path(folder) / 'demo.db'}")
+        with SandboxServer(market) as server:
+            config = node_config(
+                {
+                    "name": "demo", "mode": "paper",
+                    "venue": {"exchange": "binance", "name": "sandbox", "url": server.http_url},
+                    "symbols": [PAPER_SYMBOL], "timeframes": ["5m"],
+                    "strategies": [{"name": "sma_cross", "params": PAPER_PARAMS}],
+                    "paper": {"balances": {"USDT": 10_000}},
+                },
+                "demo",
+            )  # fmt: skip
+            if not as_json:
+                _paper_banner(context.console, seconds)
+            # the market stands still until the node has loaded its history, then runs
+            node = TradingNode(config, store)
+            summary = run_node(node, printer, seconds, started=server.resume)
+        store.dispose()
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=str))
+
+
+def _paper_banner(console: Console, seconds: float) -> None:
+    params = ", ".join(f"{k}={v}" for k, v in PAPER_PARAMS.items())
+    console.print(
+        f"[bold]tradeforge demo[/]: a local exchange (the sandbox) replays the bundled Binance "
+        f"{PAPER_SYMBOL} 5m bars from {PAPER_START} at {PAPER_SPEED}x; a paper node runs "
+        f"sma_cross ({params}) on them: live bars through ccxt, fills by its local simulated "
+        f"exchange with the backtest's rules, every order stored before it is sent. It stops "
+        f"after {seconds:g} s, or on Ctrl-C. Offline.",
+        highlight=False,
+    )
+
+
+def _backtest_demo(ctx: typer.Context, as_json: bool) -> None:
+    """Import the bundled sample data into the catalog and print its validation report, then
+    backtest the breakout and write its report."""
     context = cli_context(ctx)
     samples = [s for s in ParquetCatalog(SAMPLE_CATALOG).list() if s.kind is DataKind.BARS]
     if not samples:

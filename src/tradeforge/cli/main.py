@@ -20,6 +20,7 @@ from tradeforge.cli.errors import run_reporting_errors
 from tradeforge.cli.optimize_command import optimize
 from tradeforge.cli.report_commands import report_app
 from tradeforge.cli.sandbox_command import sandbox
+from tradeforge.cli.trade_command import trade
 from tradeforge.cli.walkforward_command import validate_symbols, walkforward
 from tradeforge.common.config import load_config
 from tradeforge.model.symbol import set_default_quote
@@ -97,6 +98,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(runs_app, name="runs")
 app.command("sandbox")(sandbox)
+app.command("trade")(trade)
 app.add_typer(analysis_app, name="analysis")
 
 

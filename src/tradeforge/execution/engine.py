@@ -168,6 +168,15 @@ class ExecutionEngine:
         self._order_listeners[strategy_id] = on_order
         self._position_listeners[strategy_id] = on_position
 
+    def restore(self, order: Order) -> None:
+        """Take back an order rebuilt from the store after a restart
+        (:meth:`Order.from_events`): known from now on, and open while it is not closed, so
+        the venue's next events apply to it. Emulated links (held bracket children, OCO
+        siblings, trailing stops) are not restored."""
+        self.orders[order.client_order_id] = order
+        if not order.is_closed:
+            self._open[order.client_order_id] = order
+
     def follow(self, strategy_id: str, follower: Follower) -> None:
         """Give ``follower`` the order and position events of ``strategy_id`` (before the
         strategy's own listeners, registered first) and every bar :meth:`on_bar` sees."""

@@ -174,22 +174,32 @@ class OrderRepository:
         symbol: Symbol | None = None,
         open_only: bool = False,
         limit: int | None = None,
+        venue: str | None = None,
     ) -> Sequence[OrderRecord]:
-        """Orders, newest first, each with its state history (two queries in all)."""
+        """Orders (of ``venue``), newest first, each with its state history (two queries)."""
         query = select(OrderRecord).options(selectinload(OrderRecord.states))
         if symbol is not None:
             query = query.where(OrderRecord.symbol == symbol)
+        if venue is not None:
+            query = query.where(OrderRecord.venue == venue)
         if open_only:
             query = query.where(OrderRecord.status.in_(_OPEN_STATUSES))
         query = query.order_by(OrderRecord.created_at.desc(), OrderRecord.id.desc()).limit(limit)
         return self.session.scalars(query).all()
 
-    def open_orders(self) -> list[Order]:
-        """Every order still working or in flight, rebuilt from its events."""
-        return [
-            Order.from_events(decode_event(s.event, s.data) for s in row.states)
-            for row in self.find(open_only=True)
-        ]
+    def open_orders(self, venue: str | None = None) -> list[Order]:
+        """Every order (of ``venue``) still working or in flight, rebuilt from its events."""
+        return [rebuild(row) for row in self.find(open_only=True, venue=venue)]
+
+    def orders(self, venue: str) -> list[Order]:
+        """Every order of ``venue``, rebuilt from its events, oldest first (what a restarted
+        node starts from)."""
+        return [rebuild(row) for row in reversed(self.find(venue=venue))]
+
+
+def rebuild(row: OrderRecord) -> Order:
+    """The domain order of a stored row (its state history loaded)."""
+    return Order.from_events(decode_event(s.event, s.data) for s in row.states)
 
 
 _OPEN_STATUSES = tuple(s for s in OrderStatus if s.is_open or s.is_in_flight)

@@ -250,6 +250,45 @@ class CcxtExecutionClient:
         an outage)."""
         self._ask(self.core.reconcile_open(), timeout)
 
+    def restore(self, orders: list[Order], legs: dict[str, list[str]] | None = None) -> None:
+        """Follow orders rebuilt from the store after a restart (or adopted from the venue).
+
+        Parameters
+        ----------
+        orders : list of Order
+            Orders not closed; one still in flight (sent, never answered) is in doubt: the
+            next :meth:`reconcile` adopts it when the venue knows it, else rejects it ("never
+            reached the venue"). It is never sent again.
+        legs : dict, optional
+            Client order id to the client ids it works under at the venue, the working one
+            last (an order amended before the restart: ``["O-1", "O-1.1"]``).
+        """
+
+        async def restore() -> None:
+            for order in orders:
+                cid = order.client_order_id
+                self.tracker.restore(order, (legs or {}).get(cid) or [cid])
+                self.core.orders[cid] = order
+                if order.status.is_in_flight and order.venue_order_id is None:
+                    self.core.in_doubt.add(cid)
+
+        self._ask(restore(), 30.0)
+
+    def apply_trades(self, trades: list[VenueTrade]) -> list[VenueTrade]:
+        """Apply our fills found by a query (``my_trades``) to the orders they belong to (each
+        trade id once); the trades of orders this client does not follow."""
+
+        async def apply() -> list[VenueTrade]:
+            unknown = []
+            for trade in trades:
+                if self.tracker.find(None, trade.venue_order_id) is None:
+                    unknown.append(trade)
+                else:
+                    self.tracker.on_trade(trade)
+            return unknown
+
+        return self._ask(apply(), 30.0)
+
     @property
     def anomalies(self) -> list[str]:
         """Venue reports that contradicted earlier ones (logged, never applied)."""

@@ -128,6 +128,22 @@ class OrderTracker:
         self.add_venue_cid(tracked, venue_cid)
         return tracked
 
+    def restore(self, order: Order, venue_cids: list[str]) -> Tracked:
+        """Track again an order rebuilt from the store after a restart: its legs' client ids
+        (``venue_cids``, the working one last), its venue id, acceptance, fills and trade ids,
+        so the venue's reports continue its history and nothing is applied twice."""
+        tracked = self.track(order, venue_cids[0])
+        for leg in venue_cids[1:]:
+            self.add_venue_cid(tracked, leg)
+        tracked.quantity = order.quantity
+        tracked.filled = order.filled_qty
+        tracked.trade_ids = {e.trade_id for e in order.events if isinstance(e, OrderFilled)}
+        tracked.accepted = order.venue_order_id is not None
+        tracked.closed = order.is_closed
+        if order.venue_order_id is not None:
+            self._link(tracked, order.venue_order_id)
+        return tracked
+
     def add_venue_cid(self, tracked: Tracked, venue_cid: str) -> None:
         """``tracked`` now works at the venue under ``venue_cid`` (a replacement leg)."""
         tracked.venue_cids.append(venue_cid)

@@ -1,0 +1,124 @@
+"""The node's record in the store: its orders (with every event), its runs, its counters.
+
+Every order is written before it is sent (:mod:`~tradeforge.live.store_first`) and again after
+each event, each write its own committed unit of work, so a node killed at any moment
+restarts from what the store holds: the orders rebuilt event for event
+(:meth:`OrderJournal.orders`), the client order id counters (ids never repeat), the trade ids
+already booked, and when it last looked at the venue (its last run's start).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from tradeforge.model.events import OrderFilled
+from tradeforge.model.orders import Order
+from tradeforge.persistence.models import StrategyRunRecord
+from tradeforge.persistence.models.runs import RunMode
+from tradeforge.persistence.repositories import OrderRepository, StrategyRepository
+from tradeforge.persistence.store import Store
+from tradeforge.persistence.types import datetime_to_ns, ns_to_datetime
+
+_ID = re.compile(r"^O-\d{12}-(?P<tag>.+)-(?P<count>\d+)$")
+
+
+class OrderJournal:
+    """One node's orders and runs in a store.
+
+    Parameters
+    ----------
+    store : Store
+        The state store (migrated).
+    venue : str
+        The venue the orders are stored under (``binance``, ``binance-paper``).
+    actor : str
+        Who the audit log says wrote the events (``node:<name>``).
+    """
+
+    def __init__(self, store: Store, venue: str, actor: str) -> None:
+        self.store = store
+        self.venue = venue
+        self.actor = actor
+
+    # -- orders -----------------------------------------------------------------------------
+
+    def record(self, order: Order) -> None:
+        """Write ``order`` and the events not stored yet, committed before this returns."""
+        with self.store.session() as session:
+            OrderRepository(session, actor=self.actor).save(order, venue=self.venue)
+
+    def record_all(self, orders: Iterable[Order]) -> None:
+        """Write several orders in one unit of work."""
+        with self.store.session() as session:
+            repository = OrderRepository(session, actor=self.actor)
+            for order in orders:
+                repository.save(order, venue=self.venue)
+
+    def orders(self) -> list[Order]:
+        """Every order of the venue, rebuilt from its events, oldest first."""
+        with self.store.session() as session:
+            return OrderRepository(session).orders(self.venue)
+
+    # -- what a restart continues from ------------------------------------------------------
+
+    @staticmethod
+    def counters(orders: Iterable[Order]) -> dict[str, int]:
+        """The highest client order id counter of each tag (``O-<time>-<tag>-<n>``)."""
+        out: dict[str, int] = {}
+        for order in orders:
+            match = _ID.match(order.client_order_id)
+            if match:
+                tag, count = match.group("tag"), int(match.group("count"))
+                out[tag] = max(out.get(tag, 0), count)
+        return out
+
+    @staticmethod
+    def fills(orders: Iterable[Order]) -> list[tuple[Order, OrderFilled]]:
+        """Every fill of ``orders`` with its order, in time order (ties: as stored)."""
+        found = [
+            (order, event)
+            for order in orders
+            for event in order.events
+            if isinstance(event, OrderFilled)
+        ]
+        return sorted(found, key=lambda pair: pair[1].ts)
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def start_run(self, mode: str, ts_ns: int, config: dict[str, Any]) -> str:
+        """Record that the node starts; its run id."""
+        run_id = f"{self.venue}-{ts_ns}"
+        with self.store.session() as session:
+            StrategyRepository(session).start_run(
+                StrategyRunRecord(
+                    run_id=run_id, strategy=self._run_name, mode=RunMode(mode), config=config,
+                    code_hash=None, started_at=ns_to_datetime(ts_ns),
+                )
+            )  # fmt: skip
+        return run_id
+
+    def stop_run(self, run_id: str, ts_ns: int, reason: str) -> None:
+        """Record that the node stopped, and why."""
+        with self.store.session() as session:
+            StrategyRepository(session).stop_run(
+                run_id, stopped_at=ns_to_datetime(ts_ns), reason=reason
+            )
+
+    def last_run_start(self) -> int | None:
+        """When the node's latest run started (ns), None before its first."""
+        with self.store.session() as session:
+            started = session.scalars(
+                select(StrategyRunRecord.started_at)
+                .where(StrategyRunRecord.strategy == self._run_name)
+                .order_by(StrategyRunRecord.started_at.desc())
+                .limit(1)
+            ).first()
+        return None if started is None else datetime_to_ns(started)
+
+    @property
+    def _run_name(self) -> str:
+        return f"node:{self.venue}"

@@ -1,0 +1,44 @@
+"""Strategies the node tests run (loaded by path, as a user's file would be)."""
+
+from __future__ import annotations
+
+from tradeforge.strategies import SmaCross
+from tradeforge.strategy import Strategy
+from tradeforge.strategy.views import BarView
+
+
+class LateSma(SmaCross):
+    """The built-in SMA crossover, trading only from bar ``start_at`` on (a node's first live
+    bar: a backtest over the same bars then trades exactly as the node)."""
+
+    start_at: int = 0
+
+    def on_bar(self, bar: BarView) -> None:
+        if bar.index >= self.start_at:
+            super().on_bar(bar)
+
+
+class Probe(SmaCross):
+    """Records what each ``on_bar`` sees: the bar, the history length and both SMAs."""
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.seen: list[tuple[int, int, float, float, float]] = []
+
+    def on_bar(self, bar: BarView) -> None:
+        self.seen.append(
+            (bar.ts_open, len(self.close), bar.close, self.fast_ma[-1], self.slow_ma[-1])
+        )
+
+
+class Resting(Strategy):
+    """Buys ``quantity`` with a limit ``offset`` (a fraction) under its first live bar's
+    close, once: an order that stays open."""
+
+    quantity: float = 0.001
+    offset: float = 0.5
+
+    def on_bar(self, bar: BarView) -> None:
+        if not self.open_orders() and not getattr(self, "placed", False):
+            self.placed = True
+            self.buy(self.quantity, limit=bar.close * self.offset)
