@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -35,7 +36,7 @@ from tradeforge.data.replay import BarSeries
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.timeframe import Timeframe
 from tradeforge.samples import SAMPLE_CATALOG
-from tradeforge.strategies import Breakout
+from tradeforge.strategies import Breakout, SmaCross
 
 HEADLINE_SERIES = "binance BTC/USDT 5m"
 PAPER_SECONDS = 20.0
@@ -44,6 +45,8 @@ PAPER_SYMBOL = "BTC/USDT"
 PAPER_START = "2021-01-10"
 PAPER_SPEED = 1000
 PAPER_PARAMS = {"fast": 5, "slow": 20}
+WARMUP_BARS = 300
+"""Bars of history before the replayed day (the node loads as many)."""
 DEMO_REPORT = "demo-breakout.html"
 """File name of the demo's HTML report, in ``<home>/reports``."""
 
@@ -97,8 +100,41 @@ def _paper_demo(context: CliContext, seconds: float, as_json: bool) -> None:
             node = TradingNode(config, store)
             summary = run_node(node, printer, seconds, started=server.resume)
         store.dispose()
+    result = _day_backtest()
     if as_json:
+        summary["backtest"] = {"strategy": "sma_cross", **result.summary()}
         typer.echo(json.dumps(summary, indent=2, default=str))
+        return
+    context.console.print(
+        f"\nThe same strategy backtested on the whole replayed day (the paper session above saw "
+        f"its first {summary.get('bars', 0)} bars): the kernel, on the bundled data.",
+        highlight=False,
+    )
+    label = f"binance {PAPER_SYMBOL} 5m, {PAPER_START} (bundled samples), backtested"
+    print_result(context.console, "SmaCross", result, label)
+
+
+def _day_backtest() -> BacktestResult:
+    """The demo's strategy backtested on the bundled bars of the day the sandbox replays,
+    after the node's warm-up bars: the same kernel on replayed data, trading from the day's
+    first bar as the node does."""
+    symbol = Symbol.parse(PAPER_SYMBOL)
+    frame = ParquetCatalog(SAMPLE_CATALOG).read_bars("binance", symbol, "5m")
+    day = pd.Timestamp(PAPER_START, tz="UTC")
+    first = int(frame.index.searchsorted(day))
+    start = max(0, first - WARMUP_BARS)
+    bars = frame.iloc[start : int(frame.index.searchsorted(day + pd.Timedelta(days=1)))]
+
+    class FromTheDay(SmaCross):
+        """SmaCross, trading from the replayed day's first bar."""
+
+        def on_start(self) -> None:
+            super().on_start()
+            self.warmup = max(self.warmup, first - start)
+
+    return Backtest(bars, FromTheDay, cash=10_000, commission=0.001, symbol=PAPER_SYMBOL).run(
+        **PAPER_PARAMS
+    )
 
 
 def _paper_banner(console: Console, seconds: float) -> None:
