@@ -42,7 +42,8 @@ def test_tour_commands_exist() -> None:
     from tradeforge.cli.main import app
 
     tour = README.split("## A tour of the command line", 1)[1].split("\n## ", 1)[0]
-    commands = set(re.findall(r"^tradeforge ((?:data |config |report )?\w+)", tour, re.M))
+    groups = "data |config |report |analysis |runs |db |audit "
+    commands = set(re.findall(rf"^tradeforge ((?:{groups})?[\w-]+)", tour, re.M))
     assert {"demo", "data import", "data validate", "data resample", "config show"} <= commands
     assert "report compare" in commands
     runner = CliRunner()
