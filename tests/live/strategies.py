@@ -42,3 +42,29 @@ class Resting(Strategy):
         if not self.open_orders() and not getattr(self, "placed", False):
             self.placed = True
             self.buy(self.quantity, limit=bar.close * self.offset)
+
+
+class Churn(Strategy):
+    """Trades on every bar, by the bar's index: a market buy, a limit buy just under the
+    close, a limit sell just over it, a market sell; an order still open at the next bar is
+    canceled first (that bar places nothing). Sells only what the position holds."""
+
+    quantity: float = 0.001
+    offset: float = 0.0003
+
+    def on_bar(self, bar: BarView) -> None:
+        waiting = self.open_orders()
+        if waiting:
+            for order in waiting:
+                self.cancel(order)
+            return
+        held = float(self.position().signed_qty)
+        step = bar.index % 4
+        if step == 0:
+            self.buy(self.quantity)
+        elif step == 1:
+            self.buy(self.quantity, limit=bar.close * (1 - self.offset))
+        elif step == 2 and held >= self.quantity:
+            self.sell(self.quantity, limit=bar.close * (1 + self.offset))
+        elif step == 3 and held >= self.quantity:
+            self.sell(self.quantity)
