@@ -69,16 +69,7 @@ MarketFill = Literal["next_open", "close"]
 EventHandler = Callable[[VenueEvent], None]
 
 _NOT_RESTING = {OrderType.MARKET}
-ORDER_TYPES = frozenset(
-    {
-        OrderType.MARKET,
-        OrderType.LIMIT,
-        OrderType.STOP_MARKET,
-        OrderType.STOP_LIMIT,
-        OrderType.TAKE_PROFIT_MARKET,
-        OrderType.TAKE_PROFIT_LIMIT,
-    }
-)
+ORDER_TYPES = frozenset(OrderType) - {OrderType.TRAILING_STOP_MARKET}
 """The order types the simulated exchange matches (trailing stops are the engine's)."""
 _ONE = Decimal(1)
 # (trade seq, funding seq, liquidation price as float, exact, long) of a position

@@ -25,7 +25,6 @@ from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
 from tradeforge.model.enums import (
-    LiquiditySide,
     OrderSide,
     OrderStatus,
     OrderType,
@@ -46,6 +45,7 @@ from tradeforge.model.events import (
     OrderUpdated,
 )
 from tradeforge.model.fill import divide
+from tradeforge.model.order_deferred import DeferredEvents
 from tradeforge.model.order_rules import (
     ALLOWED_EVENTS,
     DuplicateFillError,
@@ -69,10 +69,7 @@ __all__ = [
 ]
 
 _NOTHING: frozenset[OrderStatus] = frozenset()
-_FILLABLE = ALLOWED_EVENTS[OrderFilled]
-_UPDATABLE = ALLOWED_EVENTS[OrderUpdated]
 # kinds of deferred events (the backtest fast path)
-_ACCEPTED, _FILLED, _UPDATED = "accepted", "filled", "updated"
 _ZERO = Quantity(0)
 
 
@@ -89,7 +86,7 @@ class OrderOptions(TypedDict, total=False):
     parent_order_id: str | None
 
 
-class Order:
+class Order(DeferredEvents):
     """An order: its specification, status, fills and event history.
 
     Parameters
@@ -137,27 +134,17 @@ class Order:
 
     __slots__ = (
         "_cid",
-        "_deferred",
-        "_events",
-        "_fees",
-        "_filled_notional",
-        "_filled_qty",
         "_init",
         "_lazy_quantity",
         "_price",
-        "_quantity",
         "_reduce_only",
-        "_side",
-        "_status",
         "_status_before_cancel",
         "_stop_price",
         "_strategy_id",
         "_symbol",
         "_tags",
-        "_trade_ids",
         "_ts_init",
         "_type",
-        "_venue_order_id",
     )
     _lazy_quantity: Quantity  # a market_now order's quantity, for its OrderInitialized
 
@@ -663,108 +650,6 @@ class Order:
             self._build_deferred()
         self._handle(event)
         self._events.append(event)
-
-    # -- the backtest fast path: the state at once, the events when read --------------------
-
-    def accept_now(self, ts: int, venue_order_id: str) -> None:
-        """Submitted and accepted at ``ts``: what applying :class:`OrderSubmitted` then
-        :class:`OrderAccepted` does; the two events are built when first read."""
-        if self._status is not OrderStatus.INITIALIZED:
-            self.apply(
-                OrderSubmitted(ts=ts, client_order_id=self.client_order_id, symbol=self.symbol)
-            )
-        self._status = OrderStatus.ACCEPTED
-        self._venue_order_id = venue_order_id
-        record = (_ACCEPTED, ts, venue_order_id)
-        if self._deferred is None:
-            self._deferred = [record]
-        else:
-            self._deferred.append(record)
-
-    def fill_now(  # noqa: PLR0917 - one fill's fields
-        self,
-        ts: int,
-        trade_id: str,
-        venue_order_id: str,
-        quantity: Quantity,
-        price: Price,
-        fee: Money,
-        liquidity_side: LiquiditySide,
-    ) -> None:
-        """What applying the :class:`OrderFilled` of these fields does, the event built when
-        first read. Raises as :meth:`apply` does."""
-        if self._status not in _FILLABLE:
-            self.apply(
-                self._filled_event(
-                    (ts, trade_id, venue_order_id, quantity, price, fee, liquidity_side)
-                )
-            )
-        if not self._trade_ids and quantity == self._quantity:  # the whole order at once
-            self._trade_ids = (trade_id,)
-            self._filled_qty = quantity
-            self._filled_notional = EXACT.multiply(quantity, price)
-            self._fees = ((fee.currency, fee.amount),)
-            if self._venue_order_id is None:
-                self._venue_order_id = venue_order_id
-            self._status = OrderStatus.FILLED
-        else:
-            self._book_fill(trade_id, quantity, price, fee, venue_order_id, self._side)
-        self._defer((_FILLED, ts, trade_id, venue_order_id, quantity, price, fee, liquidity_side))
-
-    def update_quantity_now(self, ts: int, quantity: Quantity) -> None:
-        """What applying :class:`OrderUpdated` with a new ``quantity`` does (event deferred)."""
-        if quantity <= self._filled_qty or self._status not in _UPDATABLE:
-            self.apply(
-                OrderUpdated(
-                    ts=ts,
-                    client_order_id=self.client_order_id,
-                    symbol=self.symbol,
-                    quantity=quantity,
-                )
-            )
-        self._quantity = quantity
-        self._defer((_UPDATED, ts, quantity))
-
-    def _defer(self, record: tuple[Any, ...]) -> None:
-        if self._deferred is None:
-            self._deferred = [record]
-        else:
-            self._deferred.append(record)
-
-    def _build_deferred(self) -> None:
-        """Build the deferred events, in order, as :meth:`apply` would have stored them."""
-        records, self._deferred = self._deferred or [], None
-        cid, symbol, events = self.client_order_id, self.symbol, self._events
-        for record in records:
-            kind, ts = record[0], record[1]
-            if kind is _ACCEPTED:
-                events.append(OrderSubmitted(ts=ts, client_order_id=cid, symbol=symbol))
-                events.append(
-                    OrderAccepted(
-                        ts=ts, client_order_id=cid, symbol=symbol, venue_order_id=record[2]
-                    )
-                )
-            elif kind is _UPDATED:
-                events.append(
-                    OrderUpdated(ts=ts, client_order_id=cid, symbol=symbol, quantity=record[2])
-                )
-            else:
-                events.append(self._filled_event(record[1:]))
-
-    def _filled_event(self, fields: tuple[Any, ...]) -> OrderFilled:
-        ts, trade_id, venue_order_id, quantity, price, fee, liquidity_side = fields
-        return OrderFilled(
-            ts=ts,
-            client_order_id=self.client_order_id,
-            symbol=self.symbol,
-            trade_id=trade_id,
-            venue_order_id=venue_order_id,
-            order_side=self._side,
-            last_qty=quantity,
-            last_price=price,
-            fee=fee,
-            liquidity_side=liquidity_side,
-        )
 
     def _handle(self, event: OrderEvent) -> None:
         match event:
