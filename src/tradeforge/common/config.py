@@ -139,7 +139,7 @@ def load_config(
     env = os.environ if environ is None else environ
     if path is None and env.get(f"{ENV_PREFIX}CONFIG"):
         path = Path(env[f"{ENV_PREFIX}CONFIG"])
-    raw = _read_file(path) if path is not None else {}
+    raw = read_config_file(path) if path is not None else {}
     source = str(path) if path is not None else "defaults"
     _refuse_secrets_in_file(raw, source)
     chosen = profile or env.get(f"{ENV_PREFIX}PROFILE") or raw.get("profile") or "dev"
@@ -150,25 +150,29 @@ def load_config(
     try:
         return TradeforgeConfig.model_validate(merged)
     except ValidationError as error:
-        raise ConfigError(_describe(error, source)) from None
+        raise ConfigError(describe_validation(error, source)) from None
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+def read_config_file(
+    path: Path, what: str = "config", error: type[ConfigError] = ConfigError
+) -> dict[str, Any]:
+    """The top-level mapping of a YAML or TOML file; ``error`` (a :class:`ConfigError`)
+    naming the file and ``what`` it is when it cannot be read or is not a mapping."""
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read config file: {error.strerror}") from None
+    except OSError as failure:
+        raise error(f"{path}: cannot read {what} file: {failure.strerror}") from None
     try:
         if path.suffix.lower() == ".toml":
             data: Any = tomllib.loads(text)
         elif path.suffix.lower() in {".yaml", ".yml"}:
             data = yaml.safe_load(text) or {}
         else:
-            raise ConfigError(f"{path}: config files are .yaml, .yml or .toml")
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
+            raise error(f"{path}: {what} files are .yaml, .yml or .toml")
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as failure:
+        raise error(f"{path}: not valid {path.suffix[1:].upper()}: {failure}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of keys to values")
+        raise error(f"{path}: the top level must be a mapping of keys to values")
     return data
 
 
@@ -227,7 +231,8 @@ def _inject_secrets(merged: dict[str, Any], env: Mapping[str, str]) -> None:
         venue["credentials"] = found
 
 
-def _describe(error: ValidationError, source: str) -> str:
+def describe_validation(error: ValidationError, source: str) -> str:
+    """Each problem of a pydantic validation as ``source: dotted.key: message``, a line each."""
     lines = []
     for problem in error.errors():
         where = ".".join(str(part) for part in problem["loc"])

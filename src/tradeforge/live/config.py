@@ -20,18 +20,16 @@ A minimal paper node::
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Self
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from tradeforge.adapters.ccxt.factory import Credentials
-from tradeforge.common.config import ConfigError, StrictModel
+from tradeforge.common.config import ConfigError, StrictModel, read_config_file
 from tradeforge.model.symbol import Symbol, SymbolError
 from tradeforge.model.timeframe import Timeframe, TimeframeError
 from tradeforge.risk.config_types import duration, positive
@@ -406,7 +404,7 @@ def load_node_config(path: Path | None = None, **overrides: Any) -> NodeConfig:
         For an unreadable file, a secret written in it, an unknown key or a bad value; each
         line names the file (or ``options``) and the dotted key.
     """
-    raw = _read(path) if path is not None else {}
+    raw = read_config_file(path, "node config", NodeConfigError) if path is not None else {}
     source = str(path) if path is not None else "options"
     _refuse_secrets(raw, source)
     given = {key: value for key, value in overrides.items() if value is not None}
@@ -443,25 +441,6 @@ def credentials_variables(config: NodeConfig) -> str:
     """The names of the key variables, for messages."""
     stem = f"{ENV_PREFIX}{(config.venue.keys_env or config.venue.exchange).upper()}_"
     return f"{stem}API_KEY and {stem}API_SECRET"
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise NodeConfigError(f"{path}: cannot read node config: {error.strerror}") from None
-    try:
-        if path.suffix.lower() == ".toml":
-            data: Any = tomllib.loads(text)
-        elif path.suffix.lower() in {".yaml", ".yml"}:
-            data = yaml.safe_load(text) or {}
-        else:
-            raise NodeConfigError(f"{path}: node config files are .yaml, .yml or .toml")
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as error:
-        raise NodeConfigError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
-    if not isinstance(data, dict):
-        raise NodeConfigError(f"{path}: the top level must be a mapping of keys to values")
-    return data
 
 
 def _refuse_secrets(raw: Mapping[str, Any], source: str, prefix: str = "") -> None:

@@ -10,16 +10,14 @@ may be written in a file.
 
 from __future__ import annotations
 
-import tomllib
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from tradeforge.common.config import ConfigError, StrictModel
+from tradeforge.common.config import ConfigError, StrictModel, describe_validation, read_config_file
 from tradeforge.model.symbol import Symbol, SymbolError
 from tradeforge.model.timeframe import Timeframe, TimeframeError
 
@@ -192,38 +190,10 @@ def load_sandbox_config(path: Path | None = None, **overrides: Any) -> SandboxCo
         For an unreadable file, an unknown key or a bad value; the message names the file
         (or ``options``) and the dotted key.
     """
-    raw = _read(path) if path is not None else {}
+    raw = read_config_file(path, "sandbox config") if path is not None else {}
     given = {key: value for key, value in overrides.items() if value is not None}
     source = str(path) if path is not None else "options"
     try:
         return SandboxConfig.model_validate({**raw, **given})
     except ValidationError as error:
-        raise ConfigError(_describe(error, source)) from None
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read sandbox config: {error.strerror}") from None
-    try:
-        if path.suffix.lower() == ".toml":
-            data: Any = tomllib.loads(text)
-        elif path.suffix.lower() in {".yaml", ".yml"}:
-            data = yaml.safe_load(text) or {}
-        else:
-            raise ConfigError(f"{path}: sandbox config files are .yaml, .yml or .toml")
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of keys to values")
-    return data
-
-
-def _describe(error: ValidationError, source: str) -> str:
-    lines = []
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"])
-        message = "unknown key" if problem["type"] == "extra_forbidden" else problem["msg"]
-        lines.append(f"{source}: {where}: {message.removeprefix('Value error, ')}")
-    return "\n".join(lines)
+        raise ConfigError(describe_validation(error, source)) from None
