@@ -32,7 +32,7 @@ from tradeforge.adapters.ccxt.factory import Credentials
 from tradeforge.common.config import ConfigError, StrictModel, read_config_file
 from tradeforge.model.symbol import Symbol, SymbolError
 from tradeforge.model.timeframe import Timeframe, TimeframeError
-from tradeforge.risk.config_types import duration, positive
+from tradeforge.risk.config_types import Duration, PositiveDuration
 from tradeforge.risk.limits import RiskConfig, RiskConfigError, describe
 from tradeforge.strategies.registry import StrategyLoadError, load_strategy
 from tradeforge.strategy.base import Strategy
@@ -206,17 +206,7 @@ class ShutdownSettings(StrictModel):
     """
 
     orders: Literal["cancel", "leave"] = "cancel"
-    timeout: timedelta = timedelta(seconds=10)
-
-    @field_validator("timeout", mode="before")
-    @classmethod
-    def _read(cls, value: object) -> object:
-        return duration(value)
-
-    @field_validator("timeout")
-    @classmethod
-    def _positive(cls, value: timedelta) -> timedelta:
-        return positive(value)
+    timeout: PositiveDuration = timedelta(seconds=10)
 
 
 class ReconcileSettings(StrictModel):
@@ -231,18 +221,8 @@ class ReconcileSettings(StrictModel):
         before it is marked rejected (a request in flight when the node stopped).
     """
 
-    interval: timedelta = timedelta(seconds=60)
-    grace: timedelta = timedelta(seconds=10)
-
-    @field_validator("interval", "grace", mode="before")
-    @classmethod
-    def _read(cls, value: object) -> object:
-        return duration(value)
-
-    @field_validator("interval")
-    @classmethod
-    def _positive(cls, value: timedelta) -> timedelta:
-        return positive(value)
+    interval: PositiveDuration = timedelta(seconds=60)
+    grace: Duration = timedelta(seconds=10)
 
 
 class WarmupSettings(StrictModel):

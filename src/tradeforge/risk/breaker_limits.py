@@ -31,7 +31,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from tradeforge.risk.config_types import Strict, duration, exact, positive
+from tradeforge.risk.config_types import PositiveDuration, Strict, duration, exact, positive
 
 LEVEL_NAMES = ("warn", "reduce", "halt")
 """The three levels of every breaker, mildest first."""
@@ -258,21 +258,11 @@ class ErrorRateBreaker(BreakerLimits):
         reset.
     """
 
-    per: timedelta = timedelta(minutes=1)
+    per: PositiveDuration = timedelta(minutes=1)
     warn: int | None = Field(default=3, ge=1)
     reduce: int | None = Field(default=None, ge=1)
     halt: int | None = Field(default=10, ge=1)
     cooldown: timedelta = timedelta(minutes=5)
-
-    @field_validator("per", mode="before")
-    @classmethod
-    def _read_per(cls, value: object) -> object:
-        return duration(value)
-
-    @field_validator("per")
-    @classmethod
-    def _check_per(cls, value: timedelta) -> timedelta:
-        return positive(value)
 
 
 class BreakersConfig(Strict):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -51,3 +52,10 @@ def exact(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError(f"must be a number, got {value!r}")
     return Decimal(repr(value)) if isinstance(value, float) else value
+
+
+Duration = Annotated[timedelta, BeforeValidator(duration)]
+"""A duration read as :func:`duration` does (a field type for config models)."""
+
+PositiveDuration = Annotated[timedelta, BeforeValidator(duration), AfterValidator(positive)]
+"""A positive duration read as :func:`duration` does (a field type for config models)."""

@@ -39,6 +39,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from tradeforge.common.config import ConfigError
 from tradeforge.model.symbol import Symbol, SymbolError
 from tradeforge.risk.breaker_limits import BreakersConfig
+from tradeforge.risk.config_types import PositiveDuration
 from tradeforge.risk.config_types import Strict as _Strict
 from tradeforge.risk.config_types import duration as _duration
 from tradeforge.risk.config_types import exact as _exact
@@ -69,17 +70,7 @@ class RateLimit(_Strict):
     """
 
     max_orders: int = Field(ge=1)
-    per: timedelta
-
-    @field_validator("per", mode="before")
-    @classmethod
-    def _read_per(cls, value: object) -> object:
-        return _duration(value)
-
-    @field_validator("per")
-    @classmethod
-    def _check_per(cls, value: timedelta) -> timedelta:
-        return _positive(value)
+    per: PositiveDuration
 
 
 class TradingWindow(_Strict):
