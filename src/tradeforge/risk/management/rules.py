@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Context, Decimal
+from typing import ClassVar
 
 from tradeforge.model.values import EXACT, NumberError, to_decimal
 
@@ -75,7 +76,50 @@ def _distance(
 
 
 @dataclass(frozen=True, init=False)
-class StopLoss:
+class _EntryLevel:
+    """A level set from the entry when the position opens: a price, or a distance from the
+    entry as a fraction of it or a multiple of the ATR (one of them; the class's default ATR
+    multiple when none is given), on the class's side of the entry."""
+
+    price: Decimal | None
+    pct: Decimal | None
+    atr: Decimal | None
+    period: int
+    default_atr: ClassVar[float]
+    away: ClassVar[int]  # -1: below a long's entry (a stop), 1: above it (a target)
+
+    def __init__(
+        self,
+        *,
+        price: float | Decimal | None = None,
+        pct: float | Decimal | None = None,
+        atr: float | Decimal | None = None,
+        period: int = 14,
+    ) -> None:
+        name = type(self).__name__
+        if price is None and pct is None and atr is None:
+            atr = self.default_atr
+        values = {
+            "price": _positive(name, "price", price),
+            "pct": _positive(name, "pct", pct),
+            "atr": _positive(name, "atr", atr),
+        }
+        _one(name, **values)
+        for field, value in values.items():
+            object.__setattr__(self, field, value)
+        object.__setattr__(self, "period", _period(name, period))
+
+    def level(self, entry: Decimal, side: int, atr: Decimal | None) -> Decimal | None:
+        """The level of a position of ``side`` entered at ``entry``; None while the ATR is
+        undefined."""
+        if self.price is not None:
+            return self.price
+        distance = _distance(self.pct, self.atr, entry, atr)
+        return None if distance is None else EXACT.add(entry, self.away * side * distance)
+
+
+@dataclass(frozen=True, init=False)
+class StopLoss(_EntryLevel):
     """The initial stop loss, set when the position opens and never loosened.
 
     Parameters
@@ -98,42 +142,12 @@ class StopLoss:
     hit by noise, and two of them is the common compromise between noise and loss per trade.
     """
 
-    price: Decimal | None
-    pct: Decimal | None
-    atr: Decimal | None
-    period: int
-
-    def __init__(
-        self,
-        *,
-        price: float | Decimal | None = None,
-        pct: float | Decimal | None = None,
-        atr: float | Decimal | None = None,
-        period: int = 14,
-    ) -> None:
-        if price is None and pct is None and atr is None:
-            atr = 2.0
-        values = {
-            "price": _positive("StopLoss", "price", price),
-            "pct": _positive("StopLoss", "pct", pct),
-            "atr": _positive("StopLoss", "atr", atr),
-        }
-        _one("StopLoss", **values)
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "period", _period("StopLoss", period))
-
-    def level(self, entry: Decimal, side: int, atr: Decimal | None) -> Decimal | None:
-        """The stop of a position of ``side`` entered at ``entry``; None while the ATR is
-        undefined."""
-        if self.price is not None:
-            return self.price
-        distance = _distance(self.pct, self.atr, entry, atr)
-        return None if distance is None else EXACT.subtract(entry, side * distance)
+    default_atr: ClassVar[float] = 2.0
+    away: ClassVar[int] = -1  # below a long's entry
 
 
 @dataclass(frozen=True, init=False)
-class TakeProfit:
+class TakeProfit(_EntryLevel):
     """The take profit, set when the position opens; it does not move.
 
     Parameters
@@ -156,37 +170,8 @@ class TakeProfit:
     pay for themselves before costs when more than a third of them win.
     """
 
-    price: Decimal | None
-    pct: Decimal | None
-    atr: Decimal | None
-    period: int
-
-    def __init__(
-        self,
-        *,
-        price: float | Decimal | None = None,
-        pct: float | Decimal | None = None,
-        atr: float | Decimal | None = None,
-        period: int = 14,
-    ) -> None:
-        if price is None and pct is None and atr is None:
-            atr = 4.0
-        values = {
-            "price": _positive("TakeProfit", "price", price),
-            "pct": _positive("TakeProfit", "pct", pct),
-            "atr": _positive("TakeProfit", "atr", atr),
-        }
-        _one("TakeProfit", **values)
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "period", _period("TakeProfit", period))
-
-    def level(self, entry: Decimal, side: int, atr: Decimal | None) -> Decimal | None:
-        """The take profit of a position of ``side`` entered at ``entry``."""
-        if self.price is not None:
-            return self.price
-        distance = _distance(self.pct, self.atr, entry, atr)
-        return None if distance is None else EXACT.add(entry, side * distance)
+    default_atr: ClassVar[float] = 4.0
+    away: ClassVar[int] = 1  # above a long's entry
 
 
 @dataclass(frozen=True, init=False)
