@@ -17,7 +17,6 @@ it yields to the kernel through an :class:`~.loop.Inbox`.
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -35,6 +34,7 @@ from tradeforge.adapters.ccxt.replies import (
 from tradeforge.adapters.ccxt.retry import RetryPolicy
 from tradeforge.adapters.ccxt.session import VenueSession
 from tradeforge.adapters.ccxt.streams import STREAM_POLICY, StreamGuard
+from tradeforge.adapters.ccxt.trade_stream import FetchTrades, TradeSequence
 from tradeforge.data.timestamps import TimeLike, to_ns
 from tradeforge.model.market_data import AggressorSide, Bar, MarketDataError, TradeTick
 from tradeforge.model.orderbook import BookLevel, OrderBookSnapshot
@@ -43,7 +43,6 @@ from tradeforge.model.timeframe import Timeframe
 from tradeforge.model.values import NumberError, Price, Quantity
 
 _log = logging.getLogger("tradeforge.adapters")
-_RECENT_TRADES = 10_000
 
 
 class CcxtDataClient:
@@ -72,6 +71,8 @@ class CcxtDataClient:
         self.on_connection = on_connection
         self.guards: list[StreamGuard] = []
         """The streams opened so far (their reconnect counts)."""
+        self.trade_sequences: dict[Symbol, TradeSequence] = {}
+        """Each trade stream's bookkeeping (trades refilled and lost)."""
 
     @property
     def exchange(self) -> Any:
@@ -201,23 +202,42 @@ class CcxtDataClient:
         return out
 
     async def watch_trades(self, symbol: Symbol | str) -> AsyncIterator[TradeTick]:
-        """Public trades as they print; a trade id seen recently is dropped."""
+        """Public trades as they print, each once and in order.
+
+        A trade id seen before is dropped. On venues with sequential trade ids (the profile's
+        ``trade_history``), trades lost in between (ccxt's cache overrun by a slow consumer,
+        a dropped socket) are fetched over REST first (:mod:`.trade_stream`); the stream's
+        :class:`~.trade_stream.TradeSequence` is in :attr:`trade_sequences` (counts of refilled
+        and lost trades).
+        """
         sym = Symbol.parse(str(symbol))
         guard = self._guard(f"{sym} trades")
-        recent: deque[str] = deque(maxlen=_RECENT_TRADES)
-        seen: set[str] = set()
+        sequence = TradeSequence(self.session.profile.trade_history is not None)
+        self.trade_sequences[sym] = sequence
+        fetch = self._trade_fetcher(sym)
         while True:
             trades, _ = await guard.next(lambda: self.exchange.watch_trades(str(sym)))
             for raw in trades or ():
                 tick = _trade_tick(sym, raw)
-                if tick is None or (tick.trade_id and tick.trade_id in seen):
+                if tick is None:
                     continue
-                if tick.trade_id:
-                    if len(recent) == recent.maxlen:
-                        seen.discard(recent[0])
-                    recent.append(tick.trade_id)
-                    seen.add(tick.trade_id)
-                yield tick
+                gap = sequence.gap_before(tick)
+                if gap is not None:
+                    for early in await sequence.refill(fetch, *gap):
+                        if sequence.accept(early):
+                            yield early
+                if sequence.accept(tick):
+                    yield tick
+
+    def _trade_fetcher(self, symbol: Symbol) -> FetchTrades:
+        profile = self.session.profile
+
+        async def fetch(from_id: int, limit: int) -> list[TradeTick]:
+            params = {**(profile.trade_history or {}), profile.trade_id_param: from_id}
+            page = await self.session.call("fetch_trades", str(symbol), None, limit, params)
+            return [t for t in (_trade_tick(symbol, raw) for raw in page) if t is not None]
+
+        return fetch
 
     async def watch_book(
         self, symbol: Symbol | str, depth: int = 20

@@ -28,6 +28,9 @@ from tradeforge.model.enums import OrderType, TimeInForce
 
 _ALL_TYPES = frozenset(OrderType) - {OrderType.TRAILING_STOP_MARKET}
 _DEFAULT_PAGE = 500
+TRADES_CACHE = 10_000
+"""ccxt's ``tradesLimit``: trades a stream keeps for a consumer that falls behind (ccxt's
+default, 1000, is overrun by a burst of a few milliseconds on a busy market)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,12 @@ class VenueProfile:
         Longest client order id the venue accepts.
     ticker_params : mapping
         Extra parameters of ``watch_ticker`` (Binance: the full ticker, with bid and ask).
+    trade_history : mapping or None
+        Set when the venue's trade ids count up by one per market and ``fetch_trades`` can
+        page by id: the params that select that endpoint (Binance: the historical trades).
+        A jump in the streamed ids is then refilled over REST; None: losses go unseen.
+    trade_id_param : str
+        The ``fetch_trades`` param holding the first id of a page.
     """
 
     exchange_id: str
@@ -64,6 +73,8 @@ class VenueProfile:
     )
     max_client_order_id: int = 32
     ticker_params: Mapping[str, Any] = field(default_factory=dict)
+    trade_history: Mapping[str, Any] | None = None
+    trade_id_param: str = "fromId"
 
     def page_limit(self, exchange: Any) -> int:
         """Candles per page: the profile's, else ccxt's declared maximum, else 500."""
@@ -115,6 +126,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType({
         ohlcv_page_limit=1000,
         max_client_order_id=36,
         ticker_params=MappingProxyType({"name": "ticker"}),
+        trade_history=MappingProxyType({"fetchTradesMethod": "publicGetHistoricalTrades"}),
     ),
 })  # fmt: skip
 """The venues tradeforge knows the quirks of; others get :func:`default_profile`."""
@@ -156,6 +168,7 @@ def exchange_config(
         When ``profile.exchange_id`` is not a ccxt exchange or ``url`` is not http(s).
     """
     config: dict[str, Any] = {"enableRateLimit": False, "options": _plain(profile.options)}
+    config["options"].setdefault("tradesLimit", TRADES_CACHE)
     for key, value in (("apiKey", api_key), ("secret", secret), ("password", password)):
         if value:
             config[key] = value
