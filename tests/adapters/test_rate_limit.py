@@ -7,6 +7,7 @@ from fractions import Fraction
 import pytest
 
 from tradeforge.adapters.ccxt.errors import RateLimitedError
+from tradeforge.adapters.ccxt.factory import build_session
 from tradeforge.adapters.ccxt.rate_limit import RateLimiter, RateLimits, TokenBucket
 from tradeforge.adapters.ccxt.retry import RetryPolicy
 from tradeforge.adapters.ccxt.session import SessionSettings
@@ -113,3 +114,12 @@ def test_a_429_holds_every_later_request(paused: SandboxServer) -> None:
 
     run(closing(session, scenario()))
     assert sleeps.calls == [3.0]  # the next request waited for the hold
+
+
+def test_a_session_can_keep_to_another_budget_with_the_venue_weights() -> None:
+    """An account on a higher tier (or a sandbox): the budget changes, the weights do not."""
+    session = build_session("binance", url="http://127.0.0.1:9", weight_per_minute=60_000)
+    assert session.limiter.limits.capacity == 60_000
+    assert session.limiter.limits.period == 60
+    assert session.limiter.limits.weight_of("fetch_balance") == 20
+    assert build_session("binance").limiter.limits.capacity == 6000

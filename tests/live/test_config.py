@@ -54,6 +54,10 @@ def error_of(tmp_path: Path, document: dict[str, Any]) -> str:
         ({"reconcile": {"interval": "soon"}}, "reconcile.interval: write a duration as 30s"),
         ({"shutdown": {"orders": "flatten"}}, "shutdown.orders: Input should be 'cancel' or"),
         ({"venue": {"exchange": "binanse"}}, "venue.exchange: unknown ccxt exchange 'binanse'"),
+        (
+            {"venue": {"exchange": "binance", "weight_per_minute": 0}},
+            "venue.weight_per_minute: Input should be greater than or equal to 1",
+        ),
         ({"risk": {"default": {"max_leverage": -1}}}, "risk.default.max_leverage: "),
         ({"mode": "real"}, "mode: Input should be 'paper' or 'live'"),
     ],

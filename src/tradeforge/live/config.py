@@ -63,12 +63,17 @@ class VenueSettings(StrictModel):
     keys_env : str or None
         The ``<VENUE>`` of the key variables (``TRADEFORGE_<VENUE>_API_KEY``); default the
         exchange id in capitals.
+    weight_per_minute : int or None
+        The request budget the node keeps to (Binance spot: 6000 weight per minute, which
+        is the default for it); set it for an account with a higher tier or a sandbox
+        without limits.
     """
 
     exchange: str
     name: str | None = None
     url: str | None = None
     keys_env: str | None = None
+    weight_per_minute: int | None = Field(default=None, ge=1)
 
     @field_validator("exchange")
     @classmethod

@@ -111,13 +111,16 @@ def connect(
     """
     loop, inbox, sinks = LoopThread("tradeforge-node").start(), Inbox(), BreakerSinks()
     venue = config.venue
-    data = CcxtDataClient(build_session(venue.exchange, url=venue.url))
+    budget = venue.weight_per_minute
+    data = CcxtDataClient(build_session(venue.exchange, url=venue.url, weight_per_minute=budget))
     try:
         markets = loop.run(data.load_markets(), _TIMEOUT_S)
         instruments = _instruments(config, markets)
         orders = None
         if config.mode == "live":
-            session = build_session(venue.exchange, url=venue.url, credentials=credentials)
+            session = build_session(
+                venue.exchange, url=venue.url, credentials=credentials, weight_per_minute=budget
+            )
             orders = CcxtExecutionClient(
                 session, clock, settings, loop=loop, inbox=inbox, connection=sinks,
                 latency=sinks,

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ccxt.async_support  # type: ignore[import-untyped]
@@ -53,9 +53,18 @@ def build_session(
     url: str | None = None,
     credentials: Credentials | None = None,
     settings: SessionSettings | None = None,
+    weight_per_minute: int | None = None,
     **hooks: Any,
 ) -> VenueSession:
     """A :class:`VenueSession` of a new exchange; ``hooks`` go to the session (``now``,
-    ``sleep``, ``rng``, ``on_connection``, ``on_latency``)."""
+    ``sleep``, ``rng``, ``on_connection``, ``on_latency``).
+
+    ``weight_per_minute`` replaces the venue's published request budget (an account with a
+    higher tier, or a local sandbox); the endpoint weights stay the venue's.
+    """
     exchange = build_exchange(exchange_id, url=url, credentials=credentials)
-    return VenueSession(exchange, profile_of(exchange_id), settings, **hooks)
+    profile = profile_of(exchange_id)
+    if weight_per_minute is not None:
+        budget = replace(profile.rate_limits, capacity=weight_per_minute, period=60)
+        profile = replace(profile, rate_limits=budget)
+    return VenueSession(exchange, profile, settings, **hooks)
