@@ -43,20 +43,35 @@ class OrderJournal:
         self.store = store
         self.venue = venue
         self.actor = actor
+        self._stored: dict[str, tuple[int, int]] = {}
+        """Client order id to (row id, events stored), for orders this journal wrote."""
 
     # -- orders -----------------------------------------------------------------------------
 
     def record(self, order: Order) -> None:
         """Write ``order`` and the events not stored yet, committed before this returns."""
-        with self.store.session() as session:
-            OrderRepository(session, actor=self.actor).save(order, venue=self.venue)
+        self.record_all((order,))
 
     def record_all(self, orders: Iterable[Order]) -> None:
-        """Write several orders in one unit of work."""
+        """Write several orders in one unit of work.
+
+        An order this journal wrote before gets only its new events appended, without reading
+        its rows back (:meth:`OrderRepository.append_new`); others go through
+        :meth:`OrderRepository.save`.
+        """
+        written: dict[str, tuple[int, int]] = {}
         with self.store.session() as session:
             repository = OrderRepository(session, actor=self.actor)
             for order in orders:
-                repository.save(order, venue=self.venue)
+                cid = order.client_order_id
+                known = written.get(cid) or self._stored.get(cid)
+                if known is None:
+                    row_id = repository.save(order, venue=self.venue).id
+                else:
+                    row_id = known[0]
+                    repository.append_new(order, row_id, known[1])
+                written[cid] = (row_id, len(order.events))
+        self._stored.update(written)  # only once committed
 
     def orders(self) -> list[Order]:
         """Every order of the venue, rebuilt from its events, oldest first."""

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from tradeforge.persistence.errors import StoreValueError
@@ -156,6 +156,17 @@ def _record_hash(row: AuditEntryRecord) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One entry to append: when, who, what, to what, and anything else (JSON-ready)."""
+
+    ts: datetime
+    actor: str
+    action: str
+    subject: str = ""
+    details: Mapping[str, Any] | None = None
+
+
 def append(
     session: Session,
     *,
@@ -187,6 +198,23 @@ def append(
     AuditEntryRecord
         The new entry (flushed, so its ``id`` is set).
     """
+    entry = AuditEntry(ts, actor, action, subject, details)
+    row = AuditEntryRecord(**_chained([entry], _head(session))[0])
+    session.add(row)
+    session.flush()
+    return row
+
+
+def append_many(session: Session, entries: Sequence[AuditEntry]) -> None:
+    """Append ``entries`` in order with one read of the chain's head and one insert (the
+    same rows as :func:`append` called for each), in the caller's transaction."""
+    if entries:
+        session.execute(insert(AuditEntryRecord), _chained(entries, _head(session)))
+
+
+def _head(session: Session) -> tuple[int, str]:
+    """The last entry's sequence number and hash (0 and the genesis hash when empty), with
+    the PostgreSQL appenders' lock taken."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
     last = session.execute(
@@ -194,30 +222,23 @@ def append(
         .order_by(AuditEntryRecord.seq.desc())
         .limit(1)
     ).first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last is not None else (1, GENESIS_HASH)
-    moment = ts.astimezone(UTC)
-    body = canonical_json(dict(details or {}))
-    row = AuditEntryRecord(
-        seq=seq,
-        ts=moment,
-        actor=actor,
-        action=action,
-        subject=subject,
-        details=body,
-        prev_hash=prev_hash,
-        hash=entry_hash(
-            seq=seq,
-            ts=moment,
-            actor=actor,
-            action=action,
-            subject=subject,
-            details=body,
-            prev_hash=prev_hash,
-        ),
-    )
-    session.add(row)
-    session.flush()
-    return row
+    return (last[0], last[1]) if last is not None else (0, GENESIS_HASH)
+
+
+def _chained(entries: Sequence[AuditEntry], head: tuple[int, str]) -> list[dict[str, Any]]:
+    """The column values of ``entries`` chained after ``head``."""
+    seq, prev_hash = head
+    rows = []
+    for entry in entries:
+        seq += 1
+        values: dict[str, Any] = {
+            "seq": seq, "ts": entry.ts.astimezone(UTC), "actor": entry.actor,
+            "action": entry.action, "subject": entry.subject,
+            "details": canonical_json(dict(entry.details or {})), "prev_hash": prev_hash,
+        }  # fmt: skip
+        prev_hash = entry_hash(**values)
+        rows.append(values | {"hash": prev_hash})
+    return rows
 
 
 def verify(session: Session) -> AuditVerification:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from tradeforge.model.enums import OrderStatus
@@ -130,27 +131,40 @@ class OrderRepository:
     def _append_event(
         self, row: OrderRecord, seq: int, event: OrderEvent, order: Order, status: OrderStatus
     ) -> None:
-        self.session.add(
-            OrderStateRecord(
-                order_id=row.id,
-                seq=seq,
-                event=type(event).__name__,
-                status=status,
-                ts=ns_to_datetime(event.ts),
-                reason=getattr(event, "reason", None) or None,
-                data=encode_event(event),
-            )
-        )
+        self.session.add(OrderStateRecord(**_state_values(row.id, seq, event, status)))
         if isinstance(event, OrderFilled):
-            self.session.add(_fill_row(row.id, event))
+            self.session.add(FillRecord(**_fill_values(row.id, event)))
         if self.actor is not None:
+            entry = _audit_entry(self.actor, seq, event, status, order)
             audit.append(
-                self.session,
-                ts=ns_to_datetime(event.ts),
-                actor=self.actor,
-                action=f"order.{type(event).__name__.removeprefix('Order').lower()}",
-                subject=order.client_order_id,
-                details={"status": status.value, "seq": seq},
+                self.session, ts=entry.ts, actor=entry.actor, action=entry.action,
+                subject=entry.subject, details=entry.details,
+            )  # fmt: skip
+
+    def append_new(self, order: Order, row_id: int, stored: int) -> None:
+        """Write what :meth:`save` would for an order whose row (``row_id``) already holds its
+        first ``stored`` events, without reading anything back: one update of the order's row
+        and one insert per table (the hot path of a live node, which writes every event of
+        every order before it goes on)."""
+        new = order.events[stored:]
+        if not new:
+            return
+        statuses = _statuses(order)[stored:]
+        self.session.execute(
+            update(OrderRecord).where(OrderRecord.id == row_id).values(_state_of(order))
+        )
+        numbered = list(zip(range(stored + 1, stored + 1 + len(new)), new, statuses, strict=True))
+        self.session.execute(
+            insert(OrderStateRecord),
+            [_state_values(row_id, seq, event, status) for seq, event, status in numbered],
+        )
+        fills = [_fill_values(row_id, e) for e in new if isinstance(e, OrderFilled)]
+        if fills:
+            self.session.execute(insert(FillRecord), fills)
+        if self.actor is not None:
+            actor = self.actor
+            audit.append_many(
+                self.session, [_audit_entry(actor, *item, order) for item in numbered]
             )
 
     def get(self, client_order_id: str) -> OrderRecord | None:
@@ -243,30 +257,48 @@ def _new_order_row(order: Order, venue: str, strategy_run_id: int | None) -> Ord
 
 
 def _update_order_row(row: OrderRecord, order: Order) -> None:
-    row.quantity = order.quantity
-    row.price = order.price
-    row.stop_price = order.stop_price
-    row.status = order.status
-    row.filled_qty = order.filled_qty
-    row.avg_px = order.avg_px
-    row.venue_order_id = order.venue_order_id
-    row.updated_at = ns_to_datetime(order.ts_last)
+    for column, value in _state_of(order).items():
+        setattr(row, column, value)
 
 
-def _fill_row(order_id: int, event: OrderFilled) -> FillRecord:
-    return FillRecord(
-        order_id=order_id,
-        trade_id=event.trade_id,
-        client_order_id=event.client_order_id,
-        venue_order_id=event.venue_order_id,
-        symbol=event.symbol,
-        side=event.order_side,
-        quantity=event.last_qty,
-        price=event.last_price,
-        fee=event.fee.amount,
-        fee_currency=event.fee.currency,
-        liquidity_side=event.liquidity_side,
+def _state_of(order: Order) -> dict[str, Any]:
+    """The order row's columns that change with the order's state."""
+    return {
+        "quantity": order.quantity, "price": order.price, "stop_price": order.stop_price,
+        "status": order.status, "filled_qty": order.filled_qty, "avg_px": order.avg_px,
+        "venue_order_id": order.venue_order_id, "updated_at": ns_to_datetime(order.ts_last),
+    }  # fmt: skip
+
+
+def _state_values(
+    order_id: int, seq: int, event: OrderEvent, status: OrderStatus
+) -> dict[str, Any]:
+    return {
+        "order_id": order_id, "seq": seq, "event": type(event).__name__, "status": status,
+        "ts": ns_to_datetime(event.ts), "reason": getattr(event, "reason", None) or None,
+        "data": encode_event(event),
+    }  # fmt: skip
+
+
+def _fill_values(order_id: int, event: OrderFilled) -> dict[str, Any]:
+    return {
+        "order_id": order_id, "trade_id": event.trade_id,
+        "client_order_id": event.client_order_id, "venue_order_id": event.venue_order_id,
+        "symbol": event.symbol, "side": event.order_side, "quantity": event.last_qty,
+        "price": event.last_price, "fee": event.fee.amount, "fee_currency": event.fee.currency,
+        "liquidity_side": event.liquidity_side, "ts": ns_to_datetime(event.ts),
+    }  # fmt: skip
+
+
+def _audit_entry(
+    actor: str, seq: int, event: OrderEvent, status: OrderStatus, order: Order
+) -> audit.AuditEntry:
+    return audit.AuditEntry(
         ts=ns_to_datetime(event.ts),
+        actor=actor,
+        action=f"order.{type(event).__name__.removeprefix('Order').lower()}",
+        subject=order.client_order_id,
+        details={"status": status.value, "seq": seq},
     )
 
 
