@@ -1,15 +1,18 @@
-"""The live node's fast path (``append_new``) writes exactly the rows ``save`` writes."""
+"""The live node's fast path (``insert_new``, then ``append_new``) writes exactly the rows
+``save`` writes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from tests.persistence.factories import NS, accept, fill, limit_order
 from tradeforge.model.orders import Order
 from tradeforge.persistence import audit, migrations
+from tradeforge.persistence.errors import ConstraintViolationError
 from tradeforge.persistence.models import (
     AuditEntryRecord,
     FillRecord,
@@ -56,7 +59,7 @@ def test_appending_writes_the_rows_saving_writes(
         with appended.session() as session:
             repository = OrderRepository(session, actor="node:a")
             if not row_id:
-                row_id = repository.save(by_append, venue="binance").id
+                row_id = repository.insert_new(by_append, venue="binance")
             else:
                 repository.append_new(by_append, row_id, stored)
         stored = len(by_append.events)
@@ -69,3 +72,14 @@ def test_appending_writes_the_rows_saving_writes(
     with appended.session() as session:
         check = audit.verify(session)
         assert check.problem is None and check.entries == 5
+
+
+def test_inserting_an_order_already_stored_fails_and_writes_nothing(store: Store) -> None:
+    order = limit_order()
+    with store.session() as session:
+        OrderRepository(session).insert_new(order, venue="binance")
+    accept(order)
+    with pytest.raises(ConstraintViolationError), store.session() as session:
+        OrderRepository(session).insert_new(order, venue="binance")
+    with store.session() as session:
+        assert len(session.scalars(select(OrderStateRecord)).all()) == 1

@@ -52,12 +52,18 @@ class OrderJournal:
         """Write ``order`` and the events not stored yet, committed before this returns."""
         self.record_all((order,))
 
-    def record_all(self, orders: Iterable[Order]) -> None:
+    def record_new(self, order: Order) -> None:
+        """Write an order just created (never stored: its client order id is new), without
+        looking for it first; committed before this returns."""
+        self.record_all((order,), new=True)
+
+    def record_all(self, orders: Iterable[Order], *, new: bool = False) -> None:
         """Write several orders in one unit of work.
 
         An order this journal wrote before gets only its new events appended, without reading
-        its rows back (:meth:`OrderRepository.append_new`); others go through
-        :meth:`OrderRepository.save`.
+        its rows back (:meth:`OrderRepository.append_new`); with ``new``, the others are
+        inserted without looking (:meth:`OrderRepository.insert_new`); without, they go
+        through :meth:`OrderRepository.save`.
         """
         written: dict[str, tuple[int, int]] = {}
         with self.store.session() as session:
@@ -65,7 +71,9 @@ class OrderJournal:
             for order in orders:
                 cid = order.client_order_id
                 known = written.get(cid) or self._stored.get(cid)
-                if known is None:
+                if known is None and new:
+                    row_id = repository.insert_new(order, venue=self.venue)
+                elif known is None:
                     row_id = repository.save(order, venue=self.venue).id
                 else:
                     row_id = known[0]

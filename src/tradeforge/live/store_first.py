@@ -91,13 +91,13 @@ class StoreFirstClient:
 
     def submit_order(self, order: Order, quote_quantity: Decimal | None = None) -> None:
         """Store ``order``, then send it."""
-        self.journal.record(order)
+        self.journal.record_new(order)
         self._tell(order, order.last_event)
         self.venue.submit_order(order, quote_quantity)
 
     def submit_order_list(self, orders: OrderList) -> None:
         """Store every order of the list, then send it (venues with native lists)."""
-        self.journal.record_all(orders.orders)
+        self.journal.record_all(orders.orders, new=True)
         for order in orders.orders:
             self._tell(order, order.last_event)
         self.venue.submit_order_list(orders)

@@ -141,6 +141,16 @@ class OrderRepository:
                 subject=entry.subject, details=entry.details,
             )  # fmt: skip
 
+    def insert_new(self, order: Order, *, venue: str, strategy_run_id: int | None = None) -> int:
+        """Write an order the store does not hold yet, without looking (a client order id
+        already stored fails the unique constraint: nothing is written); its row id."""
+        values = _new_order_values(order, venue, strategy_run_id) | _state_of(order)
+        row_id: int = self.session.execute(
+            insert(OrderRecord).values(values).returning(OrderRecord.id)
+        ).scalar_one()
+        self.append_new(order, row_id, 0)
+        return row_id
+
     def append_new(self, order: Order, row_id: int, stored: int) -> None:
         """Write what :meth:`save` would for an order whose row (``row_id``) already holds its
         first ``stored`` events, without reading anything back: one update of the order's row
@@ -150,9 +160,10 @@ class OrderRepository:
         if not new:
             return
         statuses = _statuses(order)[stored:]
-        self.session.execute(
-            update(OrderRecord).where(OrderRecord.id == row_id).values(_state_of(order))
-        )
+        if stored:
+            self.session.execute(
+                update(OrderRecord).where(OrderRecord.id == row_id).values(_state_of(order))
+            )
         numbered = list(zip(range(stored + 1, stored + 1 + len(new)), new, statuses, strict=True))
         self.session.execute(
             insert(OrderStateRecord),
@@ -233,27 +244,34 @@ def _statuses(order: Order) -> list[OrderStatus]:
 
 
 def _new_order_row(order: Order, venue: str, strategy_run_id: int | None) -> OrderRecord:
-    return OrderRecord(
-        client_order_id=order.client_order_id,
-        venue=venue,
-        symbol=order.symbol,
-        strategy_id=order.strategy_id,
-        strategy_run_id=strategy_run_id,
-        side=order.side,
-        order_type=order.order_type,
-        time_in_force=order.time_in_force,
-        trailing_offset=order.trailing_offset,
-        trailing_offset_type=(
+    return OrderRecord(**_new_order_values(order, venue, strategy_run_id))
+
+
+def _new_order_values(order: Order, venue: str, strategy_run_id: int | None) -> dict[str, Any]:
+    """The order row's columns that never change."""
+    return {
+        "client_order_id": order.client_order_id,
+        "venue": venue,
+        "symbol": order.symbol,
+        "strategy_id": order.strategy_id,
+        "strategy_run_id": strategy_run_id,
+        "side": order.side,
+        "order_type": order.order_type,
+        "time_in_force": order.time_in_force,
+        "trailing_offset": order.trailing_offset,
+        "trailing_offset_type": (
             None if order.trailing_offset_type is None else order.trailing_offset_type.value
         ),
-        expire_time=None if order.expire_time_ns is None else ns_to_datetime(order.expire_time_ns),
-        post_only=order.post_only,
-        reduce_only=order.reduce_only,
-        tags=list(order.tags),
-        order_list_id=order.order_list_id,
-        parent_order_id=order.parent_order_id,
-        created_at=ns_to_datetime(order.ts_init),
-    )
+        "expire_time": (
+            None if order.expire_time_ns is None else ns_to_datetime(order.expire_time_ns)
+        ),
+        "post_only": order.post_only,
+        "reduce_only": order.reduce_only,
+        "tags": list(order.tags),
+        "order_list_id": order.order_list_id,
+        "parent_order_id": order.parent_order_id,
+        "created_at": ns_to_datetime(order.ts_init),
+    }
 
 
 def _update_order_row(row: OrderRecord, order: Order) -> None:
