@@ -34,9 +34,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 
 from tradeforge.persistence.errors import StoreValueError
@@ -45,6 +45,9 @@ from tradeforge.persistence.models import AuditEntryRecord
 GENESIS_HASH = "0" * 64
 _ADVISORY_LOCK_KEY = 0x7472_6166_6F72  # "trafor"
 _PAGE = 5_000
+_ENTRIES = cast(Table, AuditEntryRecord.__table__)
+_INSERT_ENTRY = _ENTRIES.insert()
+_HEAD = select(_ENTRIES.c.seq, _ENTRIES.c.hash).order_by(_ENTRIES.c.seq.desc()).limit(1)
 
 
 class TamperKind(Enum):
@@ -209,7 +212,7 @@ def append_many(session: Session, entries: Sequence[AuditEntry]) -> None:
     """Append ``entries`` in order with one read of the chain's head and one insert (the
     same rows as :func:`append` called for each), in the caller's transaction."""
     if entries:
-        session.execute(insert(AuditEntryRecord), _chained(entries, _head(session)))
+        session.connection().execute(_INSERT_ENTRY, _chained(entries, _head(session)))
 
 
 def _head(session: Session) -> tuple[int, str]:
@@ -217,11 +220,7 @@ def _head(session: Session) -> tuple[int, str]:
     the PostgreSQL appenders' lock taken."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
-    last = session.execute(
-        select(AuditEntryRecord.seq, AuditEntryRecord.hash)
-        .order_by(AuditEntryRecord.seq.desc())
-        .limit(1)
-    ).first()
+    last = session.connection().execute(_HEAD).first()
     return (last[0], last[1]) if last is not None else (0, GENESIS_HASH)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from tradeforge.model.enums import OrderStatus
@@ -145,33 +145,30 @@ class OrderRepository:
         """Write an order the store does not hold yet, without looking (a client order id
         already stored fails the unique constraint: nothing is written); its row id."""
         values = _new_order_values(order, venue, strategy_run_id) | _state_of(order)
-        row_id: int = self.session.execute(
-            insert(OrderRecord).values(values).returning(OrderRecord.id)
-        ).scalar_one()
+        row_id: int = self.session.connection().execute(_INSERT_ORDER, values).scalar_one()
         self.append_new(order, row_id, 0)
         return row_id
 
     def append_new(self, order: Order, row_id: int, stored: int) -> None:
         """Write what :meth:`save` would for an order whose row (``row_id``) already holds its
         first ``stored`` events, without reading anything back: one update of the order's row
-        and one insert per table (the hot path of a live node, which writes every event of
-        every order before it goes on)."""
+        and one insert per table, as constant Core statements on the session's connection (the
+        hot path of a live node, which writes every event of every order before it goes on)."""
         new = order.events[stored:]
         if not new:
             return
+        connection = self.session.connection()
         statuses = _statuses(order)[stored:]
         if stored:
-            self.session.execute(
-                update(OrderRecord).where(OrderRecord.id == row_id).values(_state_of(order))
-            )
+            connection.execute(_UPDATE_ORDER, {"row_id": row_id, **_state_of(order)})
         numbered = list(zip(range(stored + 1, stored + 1 + len(new)), new, statuses, strict=True))
-        self.session.execute(
-            insert(OrderStateRecord),
+        connection.execute(
+            _INSERT_STATE,
             [_state_values(row_id, seq, event, status) for seq, event, status in numbered],
         )
         fills = [_fill_values(row_id, e) for e in new if isinstance(e, OrderFilled)]
         if fills:
-            self.session.execute(insert(FillRecord), fills)
+            connection.execute(_INSERT_FILL, fills)
         if self.actor is not None:
             actor = self.actor
             audit.append_many(
@@ -227,6 +224,11 @@ def rebuild(row: OrderRecord) -> Order:
     return Order.from_events(decode_event(s.event, s.data) for s in row.states)
 
 
+_ORDERS = cast(Table, OrderRecord.__table__)
+_INSERT_ORDER = _ORDERS.insert().returning(_ORDERS.c.id)
+_UPDATE_ORDER = _ORDERS.update().where(_ORDERS.c.id == bindparam("row_id"))
+_INSERT_STATE = cast(Table, OrderStateRecord.__table__).insert()
+_INSERT_FILL = cast(Table, FillRecord.__table__).insert()
 _OPEN_STATUSES = tuple(s for s in OrderStatus if s.is_open or s.is_in_flight)
 
 
