@@ -8,6 +8,9 @@ a 2-CPU machine each gets a core). Commands, sent as ``(name, argument)`` tuples
   whenever every websocket's queue holds fewer than ``backlog`` frames, until ``messages``
   market frames have been queued; answers the number queued. The client, not the venue, then
   sets the pace: the benchmark measures how fast it takes the frames in.
+* ``("streams", None)``: how many market streams have a subscriber.
+* ``("published", None)``: per market (Binance id), the id of the last trade streamed (also
+  the last depth update id).
 * ``("stop", None)``.
 """
 
@@ -15,9 +18,11 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import os
 import time
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import ccxt
@@ -56,6 +61,10 @@ class VenueProcess:
         self.ask("stop")
         self._process.join(timeout=10)
 
+    def cpu_seconds(self) -> float:
+        """CPU time the venue's process has used so far (user + system)."""
+        return cpu_seconds(self._process.pid)
+
     def require_address(self) -> VenueAddress:
         """The address (after ``__enter__``)."""
         assert self.address is not None, "the venue process has not started"
@@ -79,6 +88,14 @@ class VenueProcess:
         return answer
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of process ``pid`` (this one by default), all threads."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _serve(settings: dict[str, Any], pipe: multiprocessing.connection.Connection) -> None:
     server = SandboxServer(SandboxConfig(**settings)).start()
     pushed = _count_pushes()
@@ -93,6 +110,10 @@ def _serve(settings: dict[str, Any], pipe: multiprocessing.connection.Connection
                 return
             if command == "feed":
                 pipe.send(_feed(server, pushed, *argument))
+            elif command == "streams":
+                pipe.send(server.call(lambda s: len(s.hub.listeners)))
+            elif command == "published":
+                pipe.send(server.call(lambda s: {k: v + 1 for k, v in s.hub.published.items()}))
             else:
                 pipe.send(ValueError(f"unknown command {command!r}"))
         except Exception as error:  # the benchmark reports it

@@ -213,14 +213,16 @@ class StreamHub:
         for name in [n for n in self.listeners if n.startswith(prefix)]:
             stream = self._streams[name]
             payload = self._payload(stream, tape, trade)
-            for text in self._texts(name, payload):
+            for body in payload if isinstance(payload, list) else [payload]:
+                texts: dict[bool, str] = {}  # each form serialized once, only when listened to
                 for connection in list(self.listeners.get(name, ())):
-                    connection.push(text[connection.wrap])
-
-    def _texts(self, name: str, payload: Any) -> list[dict[bool, str]]:
-        payloads = payload if isinstance(payload, list) else [payload]
-        return [{False: json.dumps(p), True: json.dumps({"stream": name, "data": p})}
-                for p in payloads]  # fmt: skip
+                    wrap = connection.wrap
+                    text = texts.get(wrap)
+                    if text is None:
+                        text = texts[wrap] = json.dumps(
+                            {"stream": name, "data": body} if wrap else body
+                        )
+                    connection.push(text)
 
     def _payload(self, stream: Stream, tape: Tape, trade: Print) -> Any:
         kind = stream.kind
@@ -331,11 +333,11 @@ def _depth_event(tape: Tape, trade: Print) -> dict[str, Any]:
 
 def _changes(tape: Tape, old: list[int], new: list[int], reverse: bool) -> list[list[str]]:
     """The levels that differ between two books: removed ones with quantity 0."""
-    qty, zero = fmt(tape.level_qty), fmt(tape.level_qty * 0)
+    qty, zero = tape.level_qty_text, tape.zero_qty_text
     removed, added = set(old) - set(new), set(new) - set(old)
     levels = [(t, zero) for t in removed] + [(t, qty) for t in added]
     levels.sort(reverse=reverse)
-    return [[fmt(tape.price(t)), q] for t, q in levels]
+    return [[tape.price_text(t), q] for t, q in levels]
 
 
 def _user_event(update: UserUpdate, now_ms: int) -> dict[str, Any]:

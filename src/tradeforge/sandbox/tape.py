@@ -33,6 +33,7 @@ from tradeforge.model.instrument import Instrument
 from tradeforge.model.timeframe import Timeframe, Unit
 from tradeforge.model.values import EXACT, truncate_to_step
 from tradeforge.sandbox.config import MarketModelConfig
+from tradeforge.sandbox.instruments import fmt
 
 NS_PER_MS = 1_000_000
 DAY_MS = 86_400_000
@@ -117,6 +118,10 @@ class DayStats:
     last_seq: int
 
 
+_PRICE_TEXTS = 100_000
+"""Price texts a tape keeps before starting afresh."""
+
+
 class Tape:
     """One symbol's replayed market: its bars as trades, candles, a book and statistics.
 
@@ -154,6 +159,9 @@ class Tape:
         first_open = self.price(int(o[0]))
         step = instrument.quantity_step
         self.level_qty = max(step, truncate_to_step(model.level_notional / first_open, step))
+        self.level_qty_text = fmt(self.level_qty)
+        self.zero_qty_text = fmt(self.level_qty * 0)
+        self._price_texts: dict[int, str] = {}
         self._bar_totals: dict[int, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
 
     # -- trades -------------------------------------------------------------------------------
@@ -165,6 +173,15 @@ class Tape:
     def price(self, ticks: int) -> Decimal:
         """A price in ticks as a decimal."""
         return EXACT.multiply(Decimal(ticks), self.tick)
+
+    def price_text(self, ticks: int) -> str:
+        """A price in ticks as Binance writes it (kept: the book repeats the same levels)."""
+        text = self._price_texts.get(ticks)
+        if text is None:
+            if len(self._price_texts) > _PRICE_TEXTS:
+                self._price_texts.clear()
+            text = self._price_texts[ticks] = fmt(self.price(ticks))
+        return text
 
     def time_of(self, i: int, j: int) -> int:
         """When trade ``j`` of bar ``i`` prints (ms)."""
