@@ -10,7 +10,9 @@ already booked, and when it last looked at the venue (its last run's start).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +24,15 @@ from tradeforge.persistence.models.runs import RunMode
 from tradeforge.persistence.repositories import OrderRepository, StrategyRepository
 from tradeforge.persistence.store import Store
 from tradeforge.persistence.types import datetime_to_ns, ns_to_datetime
+
+
+@dataclass
+class _Batch:
+    """Orders recorded inside :meth:`OrderJournal.batch` and what to do once they are stored."""
+
+    orders: dict[str, Order] = field(default_factory=dict)
+    after: list[Callable[[], None]] = field(default_factory=list)
+
 
 _ID = re.compile(r"^O-\d{12}-(?P<tag>.+)-(?P<count>\d+)$")
 
@@ -43,14 +54,41 @@ class OrderJournal:
         self.store = store
         self.venue = venue
         self.actor = actor
+        self._batch: _Batch | None = None
         self._stored: dict[str, tuple[int, int]] = {}
         """Client order id to (row id, events stored), for orders this journal wrote."""
 
     # -- orders -----------------------------------------------------------------------------
 
-    def record(self, order: Order) -> None:
-        """Write ``order`` and the events not stored yet, committed before this returns."""
+    def record(self, order: Order, then: Callable[[], None] | None = None) -> None:
+        """Write ``order`` and the events not stored yet, committed before this returns (in a
+        :meth:`batch`: when the batch ends); then call ``then``."""
+        if self._batch is not None:
+            self._batch.orders[order.client_order_id] = order
+            if then is not None:
+                self._batch.after.append(then)
+            return
         self.record_all((order,))
+        if then is not None:
+            then()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group the :meth:`record` calls made inside into one unit of work, written when the
+        block ends, before their ``then`` callbacks run (the node applies a burst of venue
+        events, then stores them with one commit). Nested batches join the outer one."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch = batch = _Batch()
+        try:
+            yield
+        finally:
+            self._batch = None
+            if batch.orders:
+                self.record_all(batch.orders.values())
+        for then in batch.after:
+            then()
 
     def record_new(self, order: Order) -> None:
         """Write an order just created (never stored: its client order id is new), without

@@ -62,6 +62,8 @@ _log = logging.getLogger("tradeforge.live")
 NS_PER_MS = 1_000_000
 NS_PER_S = 1_000_000_000
 _IDLE_S = 0.05
+_DRAIN_LIMIT = 1000
+"""Messages one turn of the loop delivers at most (bars, timers and orders get their turn)."""
 
 
 class NodeError(RuntimeError):
@@ -275,7 +277,8 @@ class TradingNode:
         """One turn of the loop: deliver what arrived, release waiting bars, fire timers,
         reconcile when due."""
         link = self.link
-        link.inbox.drain(self._deliver, timeout)
+        with self.journal.batch():  # what arrived is stored with one commit
+            link.inbox.drain(self._deliver, timeout, _DRAIN_LIMIT)
         for bar in self._require_sequencer().poll(self._wall_s()):
             self._on_bar(bar)
         self._fire_timers(None)
@@ -400,8 +403,7 @@ class TradingNode:
         """A rejection by the risk engine (the venue's come through the client): stored."""
         if any(isinstance(e, OrderSubmitted) for e in order.events):
             return
-        self.journal.record(order)
-        self._told(order, event)
+        self.journal.record(order, then=lambda: self._told(order, event))
 
     # -- stop -------------------------------------------------------------------------------
 

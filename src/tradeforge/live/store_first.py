@@ -4,7 +4,9 @@
 paper exchange or the ccxt client). ``submit_order`` writes the order, with its
 ``OrderSubmitted`` event, in a committed unit of work, and only then hands it to the venue;
 every venue event is applied by the engine first (so only histories an ``Order`` accepts are
-stored) and written right after. A node killed between the write and the send finds the order
+stored) and written right after (the node writes a burst of them with one commit: see
+:meth:`~tradeforge.live.journal.OrderJournal.batch`); observers hear of an event once it is
+stored. A node killed between the write and the send finds the order
 in the store as sent; reconciliation then asks the venue about it by its client order id and
 never sends it again.
 """
@@ -82,8 +84,7 @@ class StoreFirstClient:
         order = self._find(event.client_order_id)
         if order is None:
             return
-        self.journal.record(order)
-        self._tell(order, event)
+        self.journal.record(order, then=lambda: self._tell(order, event))
 
     def _tell(self, order: Order, event: OrderEvent) -> None:
         for observer in self.observers:
