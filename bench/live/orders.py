@@ -39,7 +39,7 @@ from typing import Any
 
 import ccxt as ccxt_sync
 import ccxt.async_support as ccxt_async
-from bench.live.venue_process import VenueAddress, VenueProcess
+from bench.live.venue_process import VenueAddress, VenueProcess, cpu_seconds
 
 from tradeforge.adapters.ccxt import Credentials
 from tradeforge.live import TradingNode, node_config
@@ -162,15 +162,20 @@ class RateRun:
     seconds: float
     placed_per_second: Counter[int]
     settled_s: float
+    cpu_s: float = 0.0
+    venue_cpu_s: float = 0.0
 
 
-def sustain_rate(node: TradingNode, per_minute: int, seconds: float) -> RateRun:
+def sustain_rate(
+    node: TradingNode, per_minute: int, seconds: float, venue: VenueProcess
+) -> RateRun:
     """Place ``per_minute`` orders a minute for ``seconds``, then wait for the last fills."""
     timings = Timings()
     node.observers.append(timings)
     strategy = node.strategies[0]
     total = int(per_minute * seconds / 60)
     placed_per_second: Counter[int] = Counter()
+    cpu, venue_cpu = cpu_seconds(), venue.cpu_seconds()
     started = time.perf_counter()
     placed = 0
     while placed < total:
@@ -185,7 +190,8 @@ def sustain_rate(node: TradingNode, per_minute: int, seconds: float) -> RateRun:
     turn_until(node, lambda: len(timings.filled) + len(timings.rejected) >= total, 120)
     settled_s = time.perf_counter() - started - run_s
     node.observers.remove(timings)
-    return RateRun(timings, run_s, placed_per_second, settled_s)
+    used, venue_used = cpu_seconds() - cpu, venue.cpu_seconds() - venue_cpu
+    return RateRun(timings, run_s, placed_per_second, settled_s, used, venue_used)
 
 
 def venue_fills(address: VenueAddress) -> list[dict[str, Any]]:
@@ -261,6 +267,9 @@ def report_rate(run: RateRun, per_minute: int, seconds: float, problems: list[st
           f"{run.settled_s:.2f} s after the last was placed")  # fmt: skip
     steady = [run.placed_per_second[s] for s in range(int(run.seconds))]
     print(f"  placed per second: min {min(steady)}, max {max(steady)}")
+    print(f"  CPU per order: {1e3 * run.cpu_s / placed:.2f} ms in the node's process (all"
+          f" threads: one core places {60 * placed / run.cpu_s:,.0f}/min),"
+          f" {1e3 * run.venue_cpu_s / placed:.2f} ms in the venue's")  # fmt: skip
     print(f"  strategy to OrderAccepted  {percentiles(timings.ms(timings.accepted))}")
     print(f"  strategy to OrderFilled    {percentiles(timings.ms(timings.filled))}")
     verdict = f"every order filled once, {placed:,} fills stored = the venue's, balances equal"
@@ -279,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             measure_latency(node, WARM_UP)
             report_latency(measure_latency(node, args.orders))
-            run = sustain_rate(node, args.rate, args.seconds)
+            run = sustain_rate(node, args.rate, args.seconds, venue)
             problems = check_rate_run(node, address, run)
             report_rate(run, args.rate, args.seconds, problems)
         finally:

@@ -21,7 +21,12 @@ from tradeforge.model.events import OrderFilled
 from tradeforge.model.orders import Order
 from tradeforge.persistence.models import StrategyRunRecord
 from tradeforge.persistence.models.runs import RunMode
-from tradeforge.persistence.repositories import OrderRepository, StrategyRepository
+from tradeforge.persistence.repositories import (
+    OrderRepository,
+    StrategyRepository,
+    append_events,
+    insert_order,
+)
 from tradeforge.persistence.store import Store
 from tradeforge.persistence.types import datetime_to_ns, ns_to_datetime
 
@@ -103,21 +108,46 @@ class OrderJournal:
         inserted without looking (:meth:`OrderRepository.insert_new`); without, they go
         through :meth:`OrderRepository.save`.
         """
-        written: dict[str, tuple[int, int]] = {}
+        batch = list(orders)
+        known = {c: self._stored[c] for o in batch if (c := o.client_order_id) in self._stored}
+        if new or len(known) == len(set(o.client_order_id for o in batch)):
+            written = self._append(batch, known)
+        else:
+            written = self._save(batch, known)
+        self._stored.update(written)  # only once committed
+
+    def _append(
+        self, orders: list[Order], known: dict[str, tuple[int, int]]
+    ) -> dict[str, tuple[int, int]]:
+        """The fast path: new orders inserted, known ones appended to, on a plain connection."""
+        written = dict(known)
+        with self.store.transaction() as connection:
+            for order in orders:
+                cid = order.client_order_id
+                if cid in written:
+                    row_id = written[cid][0]
+                    append_events(connection, order, row_id, written[cid][1], self.actor)
+                else:
+                    row_id = insert_order(connection, order, self.venue, self.actor)
+                written[cid] = (row_id, len(order.events))
+        return written
+
+    def _save(
+        self, orders: list[Order], known: dict[str, tuple[int, int]]
+    ) -> dict[str, tuple[int, int]]:
+        """Orders this journal has not written (restored ones): through the ORM."""
+        written = dict(known)
         with self.store.session() as session:
             repository = OrderRepository(session, actor=self.actor)
             for order in orders:
                 cid = order.client_order_id
-                known = written.get(cid) or self._stored.get(cid)
-                if known is None and new:
-                    row_id = repository.insert_new(order, venue=self.venue)
-                elif known is None:
-                    row_id = repository.save(order, venue=self.venue).id
+                if cid in written:
+                    repository.append_new(order, written[cid][0], written[cid][1])
+                    row_id = written[cid][0]
                 else:
-                    row_id = known[0]
-                    repository.append_new(order, row_id, known[1])
+                    row_id = repository.save(order, venue=self.venue).id
                 written[cid] = (row_id, len(order.events))
-        self._stored.update(written)  # only once committed
+        return written
 
     def orders(self) -> list[Order]:
         """Every order of the venue, rebuilt from its events, oldest first."""

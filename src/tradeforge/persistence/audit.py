@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import Table, select, text
+from sqlalchemy import Connection, Table, select, text
 from sqlalchemy.orm import Session
 
 from tradeforge.persistence.errors import StoreValueError
@@ -47,6 +47,7 @@ _ADVISORY_LOCK_KEY = 0x7472_6166_6F72  # "trafor"
 _PAGE = 5_000
 _ENTRIES = cast(Table, AuditEntryRecord.__table__)
 _INSERT_ENTRY = _ENTRIES.insert()
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _HEAD = select(_ENTRIES.c.seq, _ENTRIES.c.hash).order_by(_ENTRIES.c.seq.desc()).limit(1)
 
 
@@ -202,25 +203,25 @@ def append(
         The new entry (flushed, so its ``id`` is set).
     """
     entry = AuditEntry(ts, actor, action, subject, details)
-    row = AuditEntryRecord(**_chained([entry], _head(session))[0])
+    row = AuditEntryRecord(**_chained([entry], _head(session.connection()))[0])
     session.add(row)
     session.flush()
     return row
 
 
-def append_many(session: Session, entries: Sequence[AuditEntry]) -> None:
+def append_many(connection: Connection, entries: Sequence[AuditEntry]) -> None:
     """Append ``entries`` in order with one read of the chain's head and one insert (the
-    same rows as :func:`append` called for each), in the caller's transaction."""
+    same rows as :func:`append` called for each), in the connection's transaction."""
     if entries:
-        session.connection().execute(_INSERT_ENTRY, _chained(entries, _head(session)))
+        connection.execute(_INSERT_ENTRY, _chained(entries, _head(connection)))
 
 
-def _head(session: Session) -> tuple[int, str]:
+def _head(connection: Connection) -> tuple[int, str]:
     """The last entry's sequence number and hash (0 and the genesis hash when empty), with
     the PostgreSQL appenders' lock taken."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
-    last = session.connection().execute(_HEAD).first()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK, {"key": _ADVISORY_LOCK_KEY})
+    last = connection.execute(_HEAD).first()
     return (last[0], last[1]) if last is not None else (0, GENESIS_HASH)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from tradeforge.model.enums import OrderStatus
@@ -143,37 +143,15 @@ class OrderRepository:
 
     def insert_new(self, order: Order, *, venue: str, strategy_run_id: int | None = None) -> int:
         """Write an order the store does not hold yet, without looking (a client order id
-        already stored fails the unique constraint: nothing is written); its row id."""
-        values = _new_order_values(order, venue, strategy_run_id) | _state_of(order)
-        row_id: int = self.session.connection().execute(_INSERT_ORDER, values).scalar_one()
-        self.append_new(order, row_id, 0)
-        return row_id
+        already stored fails the unique constraint: nothing is written); its row id
+        (:func:`insert_order` in the session's transaction)."""
+        connection = self.session.connection()
+        return insert_order(connection, order, venue, self.actor, strategy_run_id)
 
     def append_new(self, order: Order, row_id: int, stored: int) -> None:
         """Write what :meth:`save` would for an order whose row (``row_id``) already holds its
-        first ``stored`` events, without reading anything back: one update of the order's row
-        and one insert per table, as constant Core statements on the session's connection (the
-        hot path of a live node, which writes every event of every order before it goes on)."""
-        new = order.events[stored:]
-        if not new:
-            return
-        connection = self.session.connection()
-        statuses = _statuses(order)[stored:]
-        if stored:
-            connection.execute(_UPDATE_ORDER, {"row_id": row_id, **_state_of(order)})
-        numbered = list(zip(range(stored + 1, stored + 1 + len(new)), new, statuses, strict=True))
-        connection.execute(
-            _INSERT_STATE,
-            [_state_values(row_id, seq, event, status) for seq, event, status in numbered],
-        )
-        fills = [_fill_values(row_id, e) for e in new if isinstance(e, OrderFilled)]
-        if fills:
-            connection.execute(_INSERT_FILL, fills)
-        if self.actor is not None:
-            actor = self.actor
-            audit.append_many(
-                self.session, [_audit_entry(actor, *item, order) for item in numbered]
-            )
+        first ``stored`` events (:func:`append_events` in the session's transaction)."""
+        append_events(self.session.connection(), order, row_id, stored, self.actor)
 
     def get(self, client_order_id: str) -> OrderRecord | None:
         """The order's row with its state history and fills, or ``None``."""
@@ -217,6 +195,46 @@ class OrderRepository:
         """Every order of ``venue``, rebuilt from its events, oldest first (what a restarted
         node starts from)."""
         return [rebuild(row) for row in reversed(self.find(venue=venue))]
+
+
+def insert_order(
+    connection: Connection,
+    order: Order,
+    venue: str,
+    actor: str | None,
+    strategy_run_id: int | None = None,
+) -> int:
+    """Write an order the store does not hold yet, with its events, without looking first
+    (a client order id already stored fails the unique constraint); its row id."""
+    values = _new_order_values(order, venue, strategy_run_id) | _state_of(order)
+    row_id: int = connection.execute(_INSERT_ORDER, values).scalar_one()
+    append_events(connection, order, row_id, 0, actor)
+    return row_id
+
+
+def append_events(
+    connection: Connection, order: Order, row_id: int, stored: int, actor: str | None
+) -> None:
+    """Write what :meth:`OrderRepository.save` would for an order whose row (``row_id``)
+    already holds its first ``stored`` events, without reading anything back: one update of
+    the order's row and one insert per table, constant Core statements (the hot path of a
+    live node, which writes every event of every order before it goes on)."""
+    new = order.events[stored:]
+    if not new:
+        return
+    statuses = _statuses(order)[stored:]
+    if stored:
+        connection.execute(_UPDATE_ORDER, {"row_id": row_id, **_state_of(order)})
+    numbered = list(zip(range(stored + 1, stored + 1 + len(new)), new, statuses, strict=True))
+    connection.execute(
+        _INSERT_STATE,
+        [_state_values(row_id, seq, event, status) for seq, event, status in numbered],
+    )
+    fills = [_fill_values(row_id, e) for e in new if isinstance(e, OrderFilled)]
+    if fills:
+        connection.execute(_INSERT_FILL, fills)
+    if actor is not None:
+        audit.append_many(connection, [_audit_entry(actor, *item, order) for item in numbered])
 
 
 def rebuild(row: OrderRecord) -> Order:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -109,6 +109,14 @@ class Store:
         """
         with self.translate_errors(), self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One unit of work on a plain connection (Core statements, no ORM session): committed
+        when the block ends, rolled back when it raises; errors translated as in
+        :meth:`session`."""
+        with self.translate_errors(), self.engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def translate_errors(self) -> Iterator[None]:
