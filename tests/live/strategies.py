@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from tradeforge.model.enums import OrderSide, OrderType
+from tradeforge.model.order_list import OrderList
+from tradeforge.model.orders import Order
+from tradeforge.model.values import Price
 from tradeforge.strategies import SmaCross
 from tradeforge.strategy import Strategy
 from tradeforge.strategy.views import BarView
@@ -68,3 +72,35 @@ class Churn(Strategy):
             self.sell(self.quantity, limit=bar.close * (1 + self.offset))
         elif step == 3 and held >= self.quantity:
             self.sell(self.quantity)
+
+
+class Protected(Strategy):
+    """On its first live bar, once: a limit buy ``offset`` under the close and, sent when it
+    fills (an OTO list the engine emulates), a stop loss ``loss`` under the entry."""
+
+    quantity: float = 0.001
+    offset: float = 0.001
+    loss: float = 0.002
+
+    def on_bar(self, bar: BarView) -> None:
+        if getattr(self, "placed", False):
+            return
+        self.placed = True
+        entry = self.order(OrderSide.BUY, self.quantity, limit=bar.close * (1 - self.offset))
+        assert isinstance(entry, Order)
+        list_id = f"L-{entry.client_order_id}"
+        entry = Order.limit(
+            entry.client_order_id, entry.symbol, OrderSide.BUY, entry.quantity,
+            Price(entry.price or 0), ts_init=entry.ts_init, strategy_id=self.strategy_id,
+            order_list_id=list_id,
+        )  # fmt: skip
+        stop = self.ctx.instruments[entry.symbol].round_price(
+            float(entry.price or 0) * (1 - self.loss), OrderSide.SELL
+        )
+        exit_ = Order(
+            f"{entry.client_order_id}-SL", entry.symbol, OrderSide.SELL, OrderType.STOP_MARKET,
+            entry.quantity, ts_init=entry.ts_init, stop_price=stop, reduce_only=True,
+            strategy_id=self.strategy_id, order_list_id=list_id,
+            parent_order_id=entry.client_order_id,
+        )  # fmt: skip
+        self.submit(OrderList.oto(list_id, entry, [exit_]))

@@ -27,6 +27,7 @@ from typing import Protocol
 
 from tradeforge.common.clock import Clock
 from tradeforge.common.ids import LIQUIDATION_ID_PREFIX
+from tradeforge.execution.links import plan_links
 from tradeforge.model.enums import ContingencyType, OrderStatus, OrderType, TrailingOffsetType
 from tradeforge.model.events import (
     FundingPaid,
@@ -170,12 +171,36 @@ class ExecutionEngine:
 
     def restore(self, order: Order) -> None:
         """Take back an order rebuilt from the store after a restart
-        (:meth:`Order.from_events`): known from now on, and open while it is not closed, so
-        the venue's next events apply to it. Emulated links (held bracket children, OCO
-        siblings, trailing stops) are not restored."""
+        (:meth:`Order.from_events`): known from now on, and open while it was sent and is not
+        closed, so the venue's next events apply to it. Call :meth:`relink` once every order
+        is back."""
         self.orders[order.client_order_id] = order
-        if not order.is_closed:
+        if not order.is_closed and order.status is not OrderStatus.INITIALIZED:
             self._open[order.client_order_id] = order
+
+    def relink(self) -> None:
+        """Restore what the engine emulates, from the restored orders (:mod:`.links`): bracket
+        children held until their entry fills (sent now if it filled while the node was down,
+        canceled if it closed unfilled), OCO siblings still open, trailing stops still
+        working."""
+        plan = plan_links(self.orders.values())
+        for parent, children in plan.held.items():
+            self._held[parent] = children
+        for parent, children in plan.release.items():
+            self._held[parent] = children
+            self._after_fill(self.orders[parent])
+        for parent, children in plan.drop.items():
+            self._held[parent] = children
+            self._drop_held(parent, "parent closed unfilled while the node was down")
+        for group in plan.oco:
+            self._link_oco(group)
+        for order in plan.trailing:
+            offset = order.trailing_offset
+            assert offset is not None
+            percent = order.trailing_offset_type is TrailingOffsetType.BASIS_POINTS
+            trail = _Trail(offset, percent, order.side.sign)
+            trail.stop = order.stop_price
+            self.trails[order.client_order_id] = trail
 
     def follow(self, strategy_id: str, follower: Follower) -> None:
         """Give ``follower`` the order and position events of ``strategy_id`` (before the
@@ -246,6 +271,7 @@ class ExecutionEngine:
                 self._send(order, None)
         else:
             self._held[first.client_order_id] = list(orders.orders[1:])
+            self._remember(list(orders.orders[1:]))
             self._send(first, None)
         return orders
 
@@ -394,7 +420,7 @@ class ExecutionEngine:
             self.trails.pop(order.client_order_id, None)
             if not isinstance(event, OrderFilled):
                 self._cancel_siblings(order.client_order_id, keep=True)
-                self._drop_held(order)
+                self._drop_held(order.client_order_id, "parent closed unfilled")
         listener = self._order_listeners.get(order.strategy_id or "")
         if listener is not None:
             listener(order, event)
@@ -424,17 +450,26 @@ class ExecutionEngine:
                 if sibling in self._open:
                     self.venue.cancel_order(sibling, reason=f"OCO: {cid} filled")
 
-    def _drop_held(self, order: Order) -> None:
-        for child in self._held.pop(order.client_order_id, None) or ():
+    def _drop_held(self, parent_id: str, reason: str) -> None:
+        children = self._held.pop(parent_id, None) or []
+        for child in children:
             self._apply(
                 child,
                 OrderCanceled(
                     ts=self.clock.timestamp_ns(),
                     client_order_id=child.client_order_id,
                     symbol=child.symbol,
-                    reason="parent closed unfilled",
+                    reason=reason,
                 ),
             )
+        self._remember(children)
+
+    def _remember(self, orders: list[Order]) -> None:
+        """Tell a venue client with a store about orders only the engine holds or closed
+        (held children: created, canceled), so a restarted node finds them as they are."""
+        remember = getattr(self.venue, "remember", None)
+        if remember is not None and orders:
+            remember(orders)
 
     def _link_oco(self, ids: list[str]) -> None:
         for cid in ids:

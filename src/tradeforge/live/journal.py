@@ -26,6 +26,7 @@ from tradeforge.persistence.repositories import (
     StrategyRepository,
     append_events,
     insert_order,
+    rebuild,
 )
 from tradeforge.persistence.store import Store
 from tradeforge.persistence.types import datetime_to_ns, ns_to_datetime
@@ -150,9 +151,13 @@ class OrderJournal:
         return written
 
     def orders(self) -> list[Order]:
-        """Every order of the venue, rebuilt from its events, oldest first."""
+        """Every order of the venue, rebuilt from its events, oldest first (the journal
+        appends to them from now on without reading them back)."""
         with self.store.session() as session:
-            return OrderRepository(session).orders(self.venue)
+            rows = list(reversed(OrderRepository(session).find(venue=self.venue)))
+            orders = [rebuild(row) for row in rows]
+            self._stored.update({row.client_order_id: (row.id, len(row.states)) for row in rows})
+        return orders
 
     # -- what a restart continues from ------------------------------------------------------
 

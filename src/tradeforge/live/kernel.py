@@ -116,6 +116,7 @@ def build_kernel(
     trading.attach(execution)
     for order in start.orders:
         execution.restore(order)
+    execution.relink()  # held exits, OCO siblings, trailing stops
     kernel = Kernel(clock, portfolio, execution, trading, bus, client, exchange, series, prices)
     kernel.follow_prices()
     return kernel

@@ -43,6 +43,7 @@ from tradeforge.live.config import NodeConfig
 from tradeforge.live.journal import OrderJournal
 from tradeforge.live.venue import VenueLink
 from tradeforge.model.account import AccountBalance
+from tradeforge.model.enums import OrderStatus
 from tradeforge.model.events import (
     OrderAccepted,
     OrderCanceled,
@@ -145,7 +146,9 @@ class Reconciler:
         by_id = {o.client_order_id: o for o in stored}
         venue_open = self._venue_open_orders()
         legs = _legs(by_id, venue_open)
-        unsettled = [o for o in stored if not o.is_closed]
+        unsettled = [
+            o for o in stored if not o.is_closed and o.status is not OrderStatus.INITIALIZED
+        ]
         self.client.restore(unsettled, legs)
         self._wait_grace(unsettled)
         self.client.reconcile()

@@ -96,6 +96,11 @@ class StoreFirstClient:
         self._tell(order, order.last_event)
         self.venue.submit_order(order, quote_quantity)
 
+    def remember(self, orders: list[Order]) -> None:
+        """Store orders only the engine holds (a bracket's exits until the entry fills, and
+        their cancellation when it closes unfilled), so a restarted node finds them."""
+        self.journal.record_all(orders, new=True)
+
     def submit_order_list(self, orders: OrderList) -> None:
         """Store every order of the list, then send it (venues with native lists)."""
         self.journal.record_all(orders.orders, new=True)

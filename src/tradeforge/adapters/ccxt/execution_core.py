@@ -54,6 +54,7 @@ from tradeforge.adapters.ccxt.replies import (
 from tradeforge.adapters.ccxt.session import VenueSession
 from tradeforge.adapters.ccxt.streams import STREAM_POLICY, StreamGuard
 from tradeforge.model.account import AccountBalance
+from tradeforge.model.enums import OrderType
 from tradeforge.model.events import OrderInitialized
 from tradeforge.model.orders import Order
 from tradeforge.model.values import Price, Quantity
@@ -503,9 +504,15 @@ def _amended(
     stop_price: Decimal | None,
 ) -> Order:
     """``order`` with a new quantity (default ``held``, the quantity it has now), price or
-    stop price."""
+    stop price; a trailing stop (restored after a restart) as the stop-market order that
+    works for it at the venue."""
     init = order.events[0]
     assert isinstance(init, OrderInitialized)
+    if init.order_type is OrderType.TRAILING_STOP_MARKET:
+        init = replace(
+            init, order_type=OrderType.STOP_MARKET, trailing_offset=None,
+            trailing_offset_type=None,
+        )  # fmt: skip
     return Order.from_init(
         replace(
             init,

@@ -1,0 +1,74 @@
+"""After a restart the node holds an entry's exit again (an OTO list the engine emulates on a
+venue without native lists), sends it when the entry filled while the node was down, and
+cancels it when the entry closed unfilled."""
+
+from __future__ import annotations
+
+import ccxt
+
+from tradeforge.model.enums import OrderStatus
+from tradeforge.persistence.store import Store
+from tradeforge.sandbox import SandboxServer
+
+from .conftest import BAR_MS, settings, start_node, strategy
+
+
+def venue_open(server: SandboxServer) -> list[str]:
+    rest = ccxt.binance(server.ccxt_config())
+    return sorted(o["clientOrderId"] for o in rest.fetch_open_orders("BTC/USDT"))
+
+
+def test_an_entry_filled_while_down_gets_its_stop_loss_on_restart(
+    server: SandboxServer, store: Store
+) -> None:
+    config = settings(
+        server, "live", strategies=[strategy("Protected")], shutdown={"orders": "leave"}
+    )
+    first = start_node(config, store, server)
+    first.bars(1)
+    execution = first.node.kernel.execution
+    entry, stop = sorted(execution.orders)  # <id> and <id>-SL
+    assert execution.orders[entry].status is OrderStatus.ACCEPTED
+    assert execution.orders[stop].status is OrderStatus.INITIALIZED  # held by the engine
+    assert venue_open(server) == [entry]
+    first.node.stop()
+    down = 0
+    while entry in venue_open(server):  # the entry fills while the node is down
+        server.advance(BAR_MS)
+        down += 1
+    second = start_node(config, store, server)
+    orders = second.node.kernel.execution.orders
+    assert orders[entry].status is OrderStatus.FILLED
+    second.commands_done()
+    assert venue_open(server) == [stop]  # sent at once
+    assert orders[stop].status is OrderStatus.ACCEPTED
+    assert orders[stop].reduce_only
+    symbol = orders[entry].symbol
+    assert second.node.portfolio.position(symbol).signed_qty == orders[entry].quantity
+    second.node.stop()
+
+
+def test_an_exit_waits_again_for_its_entry_and_goes_with_it(
+    server: SandboxServer, store: Store
+) -> None:
+    config = settings(
+        server, "live", strategies=[strategy("Protected", offset=0.05)],
+        shutdown={"orders": "leave"},
+    )  # fmt: skip
+    first = start_node(config, store, server)
+    first.bars(1)
+    first.node.stop()
+    second = start_node(config, store, server)
+    execution = second.node.kernel.execution
+    entry, stop = sorted(execution.orders)
+    assert execution.orders[stop].status is OrderStatus.INITIALIZED  # held again
+    assert [o.client_order_id for o in execution.open_orders()] == [entry]
+    assert execution.cancel(entry)  # the entry goes: so does its exit
+    second.settle()
+    assert execution.orders[stop].status is OrderStatus.CANCELED
+    assert venue_open(server) == []
+    second.node.stop()
+    third = start_node(config, store, server)  # stored as canceled: nothing held
+    assert third.node.kernel.execution.orders[stop].status is OrderStatus.CANCELED
+    assert third.node.kernel.execution.open_orders() == []
+    third.node.stop()
