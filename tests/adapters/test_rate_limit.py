@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -10,7 +12,7 @@ from tradeforge.adapters.ccxt.errors import RateLimitedError
 from tradeforge.adapters.ccxt.factory import build_session
 from tradeforge.adapters.ccxt.rate_limit import RateLimiter, RateLimits, TokenBucket
 from tradeforge.adapters.ccxt.retry import RetryPolicy
-from tradeforge.adapters.ccxt.session import SessionSettings
+from tradeforge.adapters.ccxt.session import SessionSettings, VenueSession
 from tradeforge.adapters.ccxt.venues import BINANCE_LIMITS, profile_of
 from tradeforge.sandbox import SandboxServer
 
@@ -123,3 +125,31 @@ def test_a_session_can_keep_to_another_budget_with_the_venue_weights() -> None:
     assert session.limiter.limits.period == 60
     assert session.limiter.limits.weight_of("fetch_balance") == 20
     assert build_session("binance").limiter.limits.capacity == 6000
+
+
+def test_a_burst_waits_for_a_free_slot_before_it_is_sent() -> None:
+    """At most ``max_in_flight`` requests are on the wire; the others wait unsent, in order."""
+
+    class Venue:
+        id = "binance"
+
+        def __init__(self) -> None:
+            self.on_wire, self.most, self.order = 0, 0, []
+
+        async def create_order(self, n: int) -> int:
+            self.on_wire += 1
+            self.most = max(self.most, self.on_wire)
+            self.order.append(n)
+            await asyncio.sleep(0.01)
+            self.on_wire -= 1
+            return n
+
+    venue = Venue()
+    profile = replace(profile_of("binance"), max_in_flight=3)
+    session = VenueSession(venue, profile)
+
+    async def burst() -> list[int]:
+        return list(await asyncio.gather(*(session.once("create_order", n) for n in range(20))))
+
+    assert run(burst()) == list(range(20))
+    assert (venue.most, venue.order) == (3, list(range(20)))

@@ -101,6 +101,7 @@ class VenueSession:
             on_connection, name=profile.exchange_id,
         )  # fmt: skip
         self.on_latency = on_latency
+        self._slots: asyncio.Semaphore | None = None
         self.retries = 0
         """Retries made so far (for reports)."""
 
@@ -118,16 +119,24 @@ class VenueSession:
             The mapped failure (:class:`CircuitOpenError` without sending while open).
         """
         await self.limiter.acquire(method, kwargs)
-        self.breaker.before_call()
-        started = self.now()
-        try:
-            result = await getattr(self.exchange, method)(*args, **kwargs)
-        except Exception as error:  # every ccxt and network failure is mapped
-            mapped = self._failed(method, error)
-            raise mapped from error
+        async with self._in_flight():  # a burst waits here, not inside ccxt's timeout
+            self.breaker.before_call()
+            started = self.now()
+            try:
+                result = await getattr(self.exchange, method)(*args, **kwargs)
+            except Exception as error:  # every ccxt and network failure is mapped
+                mapped = self._failed(method, error)
+                raise mapped from error
         self.breaker.record_success()
         self._measured(started)
         return result
+
+    def _in_flight(self) -> asyncio.Semaphore:
+        """The requests allowed on the wire at once (:attr:`VenueProfile.max_in_flight`),
+        made on first use so it belongs to the loop that runs the session."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.profile.max_in_flight)
+        return self._slots
 
     async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """``exchange.<method>(...)`` retried on transient errors (see :func:`retry`)."""

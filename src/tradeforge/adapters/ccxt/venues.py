@@ -61,6 +61,10 @@ class VenueProfile:
         A jump in the streamed ids is then refilled over REST; None: losses go unseen.
     trade_id_param : str
         The ``fetch_trades`` param holding the first id of a page.
+    max_in_flight : int
+        REST requests on the wire at once; more wait their turn before they are sent (a
+        burst of orders otherwise queues inside the HTTP client, where ccxt's timeout runs,
+        and times out as if the venue were down).
     """
 
     exchange_id: str
@@ -75,6 +79,7 @@ class VenueProfile:
     ticker_params: Mapping[str, Any] = field(default_factory=dict)
     trade_history: Mapping[str, Any] | None = None
     trade_id_param: str = "fromId"
+    max_in_flight: int = 16
 
     def page_limit(self, exchange: Any) -> int:
         """Candles per page: the profile's, else ccxt's declared maximum, else 500."""
