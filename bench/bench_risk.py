@@ -44,6 +44,7 @@ import statistics
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from tradeforge.common.clock import TestClock
@@ -61,6 +62,7 @@ from tradeforge.risk.build import build_checks
 from tradeforge.risk.context import BarHistory, RiskContext
 from tradeforge.risk.engine import RiskEngine
 from tradeforge.risk.limits import RiskConfig
+from tradeforge.risk.ticket import Ticket, Verdict
 from tradeforge.samples import SAMPLE_CATALOG
 
 TARGET_US = 50.0
@@ -255,13 +257,30 @@ def quiet(run: Callable[[], Timing]) -> Timing:
 
 
 class Timed:
-    """A check that keeps the time each of its calls takes (for the breakdown); it records
+    """A check that keeps the time each of its calls takes (for the breakdown): the verdict
+    the engine asks it for (``verdict_for``) for each order, or its ``reason``; it records
     what the check records."""
 
     def __init__(self, check: Any) -> None:
         self.check = check
         self.spent: list[float] = []
         self.rule = getattr(check, "rule", type(check).__name__)
+
+    def verdict_for(self, strategy_id: str | None, context: RiskContext | None) -> Verdict | None:
+        bind = getattr(self.check, "verdict_for", None)
+        if bind is None:
+            return self._reason_of
+        verdict = bind(strategy_id, context)
+        return None if verdict is None else partial(self._timed, verdict)
+
+    def _timed(self, verdict: Verdict, ticket: Ticket) -> str:
+        started = time.perf_counter_ns()
+        text = verdict(ticket)
+        self.spent.append((time.perf_counter_ns() - started) / 1_000)
+        return text
+
+    def _reason_of(self, ticket: Ticket) -> str:
+        return self.reason(ticket.order, ticket.price, ticket.notional)
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         started = time.perf_counter_ns()
@@ -386,7 +405,7 @@ def timed_pass(
         return measure(account, measured, engine.check, prepare)
 
     quiet(run)
-    return [(t.rule, percentile(t.spent, 0.5)) for t in timed]
+    return [(t.rule, percentile(t.spent, 0.5) if t.spent else 0.0) for t in timed]
 
 
 def main() -> None:

@@ -14,8 +14,9 @@ valuation price). Per order symbol it gives:
   and kept.
 
 At a bar's close :meth:`AccountView.prepare` values the account at the new prices, as the
-next order would, with the float figures of the symbols ordered lately
-(:meth:`~tradeforge.risk.context.RiskContext.recent`).
+next order would, with the exact figures of the symbols ordered lately
+(:meth:`~tradeforge.risk.context.RiskContext.recent`): their next orders read them at once,
+without the estimates.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from typing import NamedTuple, NoReturn
 
 from tradeforge.model.symbol import Symbol
 from tradeforge.portfolio.portfolio import Portfolio, PortfolioError
-from tradeforge.risk.context import RiskContext
-from tradeforge.risk.holdings import Holdings
+from tradeforge.risk.context import OpenOrders, RiskContext
+from tradeforge.risk.holdings import Base, Holdings
 
 __all__ = ["AccountView", "Estimate", "Valuation", "clearly_below"]
 
@@ -81,8 +82,8 @@ class AccountView:
     """
 
     __slots__ = (
-        "_context", "_estimates", "_exact", "_fallbacks", "_portfolio", "_since",
-        "_valuations", "_values", "equity", "holdings", "lasts", "tolerance",
+        "_bases", "_context", "_estimates", "_exact", "_fallbacks", "_portfolio", "_since",
+        "_values", "equity", "holdings", "lasts", "tolerance", "valuations",
     )  # fmt: skip
 
     def __init__(
@@ -96,16 +97,20 @@ class AccountView:
         self._estimates: dict[Symbol, Estimate] = {}
         self._since: dict[Symbol, int] = {}  # the bar each symbol was last ordered at
         self._exact: tuple[Decimal, list[Decimal | None]] | None = None
-        self._valuations: dict[Symbol, Valuation] = {}
+        self.valuations: dict[Symbol, Valuation] = {}
+        """The exact figures worked out so far, per order symbol (:meth:`valuation`)."""
+        self._bases: dict[Symbol, Base] = {}
 
     @classmethod
-    def now(cls, context: RiskContext) -> AccountView:
+    def now(cls, context: RiskContext, book: OpenOrders | None = None) -> AccountView:
         """The view of the account as it is now: the saved one while it holds, else a new
-        one (over the saved holdings while they hold)."""
-        book = context.open_book()
+        one (over the saved holdings while they hold); ``book``: the open orders now, when
+        the caller has read them already."""
+        if book is None:
+            book = context.open_book()
         view = context.saved(_SAVED)
         if isinstance(view, AccountView) and view.holdings.hold(context, book):
-            lasts = tuple(map(context.last_price, view.holdings.symbols))
+            lasts = tuple(map(context.last_price, view.holdings.symbols))  # do the prices hold?
             if lasts == view.lasts and (not view._fallbacks or view._marks_hold()):
                 return view
             holdings = view.holdings
@@ -124,9 +129,9 @@ class AccountView:
 
     @classmethod
     def prepare(cls, context: RiskContext) -> None:
-        """At a bar's close: the view :meth:`now` gives the next order, with the figures of
-        the symbols ordered lately (:meth:`RiskContext.recent`); an error is left for the
-        order to meet. The view is shared with the later steps (:meth:`prepared`)."""
+        """At a bar's close: the view :meth:`now` gives the next order, with the exact
+        figures of the symbols ordered lately (:meth:`RiskContext.recent`); an error is left
+        for the order to meet. The view is shared with the later steps (:meth:`prepared`)."""
         old = context.saved(_SAVED)
         try:
             view = cls.now(context)
@@ -139,10 +144,27 @@ class AccountView:
             if not context.recent(bar):
                 continue
             try:
-                view.estimate(symbol)
+                view.valuation(symbol)  # the next order reads the exact figures
             except PortfolioError:
                 continue
             view._since[symbol] = bar
+
+    def base(self, symbol: Symbol) -> Base:
+        """What an order on ``symbol`` starts from (:meth:`Holdings.base`), once its
+        :meth:`estimate` is worked out, unless its exact :meth:`valuation` is (kept per
+        symbol: an order reads both).
+
+        Raises
+        ------
+        PortfolioError
+            As :meth:`estimate` (and :meth:`valuation`).
+        """
+        known = self._bases.get(symbol)
+        if known is None:
+            if symbol not in self.valuations:
+                self.estimate(symbol)
+            known = self._bases[symbol] = self.holdings.base(symbol)
+        return known
 
     def estimate(self, symbol: Symbol) -> Estimate:
         """The figures for an order on ``symbol``, in floats (summed at its first order).
@@ -169,7 +191,7 @@ class AccountView:
 
     def valuation(self, symbol: Symbol) -> Valuation:
         """The exact figures for an order on ``symbol`` (worked out at the first need)."""
-        known = self._valuations.get(symbol)
+        known = self.valuations.get(symbol)
         if known is None:
             equity, values = self._exact_values()
             gross, net = _ZERO, _ZERO
@@ -180,7 +202,7 @@ class AccountView:
                 if value is None:
                     _unpriced(self._portfolio, self.holdings.symbols[i])
                 gross, net = gross + abs(value), net + value
-            known = self._valuations[symbol] = Valuation(equity, gross, net)
+            known = self.valuations[symbol] = Valuation(equity, gross, net)
         return known
 
     # -- estimates ------------------------------------------------------------------------

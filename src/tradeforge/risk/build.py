@@ -95,7 +95,9 @@ def build_checks(
         limit need its price history).
     """
     filters = InstrumentFilters(context.instruments)
-    balance = BalanceCheck(context.instruments, context.portfolio, context.open_orders, leverage)
+    balance = BalanceCheck(
+        context.instruments, context.portfolio, context.open_orders, leverage, context=context
+    )
     first = [] if gate is None else [gate]
     if config is None:
         return [*first, filters, balance]

@@ -113,7 +113,10 @@ def orders_state(orders: Iterable[Order]) -> tuple[object, ...]:
     """What the checks read of open orders, as one comparable key: each order with its
     quantity, filled quantity, price and stop price (side, symbol and reduce-only never
     change). Two equal keys mean the same open orders in the same state."""
-    return tuple([(o, o.quantity, o.filled_qty, o.price, o.stop_price) for o in orders])
+    state = []
+    for o in orders:  # a loop, not a comprehension: no function to make at every order
+        state.append((o, o.quantity, o.filled_qty, o.price, o.stop_price))
+    return tuple(state)
 
 
 class OpenOrders:

@@ -8,6 +8,12 @@ When every check passes, the checks that keep a history (duplicates, order rates
 order. :meth:`RiskEngine.prepare`, called by the kernel at each bar's close, works out what the
 bar made stale (the account's value, the correlations) before the next order comes.
 
+Every check gives the engine, once per strategy, its verdict on that strategy's orders
+(:class:`PlannedCheck`; the limits read once, the checks whose limits are off left out); the
+engine then runs the verdicts on one :class:`~tradeforge.risk.ticket.Ticket` per order, which
+reads the clock, the open orders and the order's exposure once for all of them. A check with
+only a ``reason`` is asked for it. The outcome is the one the checks' reasons give, in order.
+
 The checks live in :mod:`tradeforge.risk.checks`; :func:`tradeforge.risk.build.build_checks`
 builds them from a :class:`~tradeforge.risk.limits.RiskConfig`. The venue's own rules
 (:class:`InstrumentFilters`, :class:`BalanceCheck`) are always among them.
@@ -26,11 +32,13 @@ from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.risk.checks.venue import BalanceCheck, InstrumentFilters
 from tradeforge.risk.context import RECENT_BARS, RiskContext
+from tradeforge.risk.ticket import Ticket, Verdict
 
 __all__ = [
     "BalanceCheck",
     "InstrumentFilters",
     "OrderRecorder",
+    "PlannedCheck",
     "RiskCheck",
     "RiskEngine",
     "RiskRejection",
@@ -52,6 +60,16 @@ class RiskCheck(Protocol):
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why ``order`` (valued at ``price``, or ``notional`` for a value-sized market
         order) is refused; empty when it passes."""
+        ...
+
+
+class PlannedCheck(Protocol):
+    """A check the engine can run through a :class:`~tradeforge.risk.ticket.Ticket`
+    (:class:`~tradeforge.risk.checks.base.LimitCheck` and the venue's rules are)."""
+
+    def verdict_for(self, strategy_id: str | None, context: RiskContext | None) -> Verdict | None:
+        """The check for ``strategy_id``'s orders, called with tickets of ``context``;
+        ``None`` when it passes every one of them."""
         ...
 
 
@@ -104,7 +122,8 @@ class RiskEngine:
         self._decimal = (
             context.price if context is not None and context.last_price == last_price else None
         )
-        self._recorders = [c for c in self.checks if isinstance(c, OrderRecorder)]
+        self._records = [c.record for c in self.checks if isinstance(c, OrderRecorder)]
+        self._plans: dict[str | None, _Plan] = {}  # per strategy: the checks that can refuse
         self.rejections: deque[RiskRejection] = deque(maxlen=KEPT_REJECTIONS)
         """The latest refusals, oldest first."""
 
@@ -154,8 +173,9 @@ class RiskEngine:
 
     def check(self, order: Order, notional: Decimal | None = None) -> str:
         """The reason ``order`` is refused, or ``""`` when every check passes."""
-        alternatives = self._oco_alternatives(order)
-        rule, reason = self._first_reason(order, notional)
+        members = self._context.list_members(order) if self._context is not None else []
+        alternatives = _oco_alternatives(order, members)
+        rule, reason = self._first_reason(order, notional, members)
         for other in alternatives:
             if reason:
                 break
@@ -165,14 +185,20 @@ class RiskEngine:
         if reason:
             self._refused(order, rule, reason)
             return reason
-        for recorder in self._recorders:
-            for passed in (order, *alternatives):
-                recorder.record(passed)
+        for record in self._records:
+            record(order)
+            for other in alternatives:
+                record(other)
         return ""
 
-    def _first_reason(self, order: Order, notional: Decimal | None) -> tuple[str, str]:
-        if self._context is not None:
-            self._context.begin()
+    def _first_reason(
+        self, order: Order, notional: Decimal | None, members: list[Order] | None = None
+    ) -> tuple[str, str]:
+        """The first check refusing ``order`` and why (``members``: of its order list, when
+        read already)."""
+        context = self._context
+        if context is not None:
+            context.begin()
         price: Decimal | None = order.price or order.stop_price
         if price is None and notional is None:
             if self._decimal is not None:
@@ -180,21 +206,28 @@ class RiskEngine:
             else:
                 last = self._last_price(order.symbol)
                 price = Decimal(repr(last)) if last is not None else None
-        for check in self.checks:
-            reason = check.reason(order, price, notional)
+        ticket = Ticket(order, price, notional, context)
+        ticket.members = members
+        plan = self._plans.get(order.strategy_id)
+        if plan is None:
+            plan = self._plans[order.strategy_id] = self._plan(order.strategy_id)
+        for verdict, rule in plan:
+            reason = verdict(ticket)
             if reason:
-                return getattr(check, "rule", type(check).__name__), reason
+                return rule, reason
         return "", ""
 
-    def _oco_alternatives(self, order: Order) -> Sequence[Order]:
-        """The other members of an OCO list submitted with ``order`` (no parent: each may
-        fill); the children of a bracket or OTO are exits sent later, not checked here."""
-        if self._context is None or order.order_list_id is None:
-            return ()
-        members = self._context.list_members(order)
-        if any(m.parent_order_id is not None for m in members):
-            return ()
-        return [m for m in members if m is not order]
+    def _plan(self, strategy_id: str | None) -> _Plan:
+        """The verdicts of the checks that can refuse an order of ``strategy_id``, in order,
+        with their rules (a check without :meth:`PlannedCheck.verdict_for` is asked for its
+        ``reason``)."""
+        plan = []
+        for check in self.checks:
+            bind = getattr(check, "verdict_for", None)
+            verdict = _asking(check) if bind is None else bind(strategy_id, self._context)
+            if verdict is not None:
+                plan.append((verdict, getattr(check, "rule", type(check).__name__)))
+        return tuple(plan)
 
     def _refused(self, order: Order, rule: str, reason: str) -> None:
         ts = self._context.clock.timestamp_ns() if self._context is not None else order.ts_init
@@ -208,3 +241,20 @@ class RiskEngine:
             reason,
             rule,
         )
+
+
+_Plan = tuple[tuple[Verdict, str], ...]
+
+
+def _oco_alternatives(order: Order, members: list[Order]) -> Sequence[Order]:
+    """The other members of an OCO list submitted with ``order`` (no parent: each may fill);
+    the children of a bracket or OTO are exits sent later, not checked here."""
+    for member in members:
+        if member.parent_order_id is not None:
+            return ()
+    return [m for m in members if m is not order] if members else ()
+
+
+def _asking(check: RiskCheck) -> Verdict:
+    """The verdict of a check that only gives its ``reason``."""
+    return lambda ticket: check.reason(ticket.order, ticket.price, ticket.notional)

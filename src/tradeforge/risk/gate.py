@@ -22,6 +22,7 @@ from tradeforge.model.orders import Order
 from tradeforge.risk.context import RiskContext
 from tradeforge.risk.projection import exposure
 from tradeforge.risk.state import TradingState, TradingStateMachine
+from tradeforge.risk.ticket import Ticket, Verdict
 
 GATE_REASON_PREFIX = "trading is "
 """Every refusal of the gate starts with this."""
@@ -53,6 +54,15 @@ class TradingStateGate:
         self._machine = machine
         self._context = context
         self._flattening = False
+
+    def verdict_for(self, strategy_id: str | None, context: RiskContext | None) -> Verdict:
+        """The gate for the risk engine: the same for every strategy and context."""
+        return self._verdict_on
+
+    def _verdict_on(self, ticket: Ticket) -> str:
+        if self._machine.state is _ACTIVE:
+            return ""
+        return self.reason(ticket.order, ticket.price, ticket.notional)
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why the trading state refuses ``order``; empty when it passes."""

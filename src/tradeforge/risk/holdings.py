@@ -44,6 +44,13 @@ class Base(NamedTuple):
     holdings : tuple of (Symbol, Decimal)
         The other symbols' open positions and their signed quantities (the same tuple for
         every order while the holdings hold).
+    long, short : bool
+        A long (short) position or open entry order to buy (sell) exists: a buy (sell)
+        goes in their direction.
+    reach : Decimal
+        ``abs(before)``: what an order's worst position must exceed to add exposure.
+    size : Decimal or None
+        The symbol's contract size, ``None`` for 1 (a unit is worth its price).
     """
 
     held: Decimal
@@ -52,6 +59,10 @@ class Base(NamedTuple):
     before: Decimal
     other_positions: int
     holdings: Held
+    long: bool
+    short: bool
+    reach: Decimal
+    size: Decimal | None
 
 
 class Holdings:
@@ -83,8 +94,8 @@ class Holdings:
     """
 
     __slots__ = (
-        "_all_held", "_bases", "_held", "_index", "_pending", "basis", "book", "floats",
-        "ledger", "positions", "quantities", "sizes", "symbols", "worst",
+        "_all_held", "_bases", "_held", "_index", "_pending", "_size_of", "basis", "book",
+        "floats", "ledger", "positions", "quantities", "sizes", "symbols", "worst",
     )  # fmt: skip
 
     def __init__(self, context: RiskContext, book: OpenOrders) -> None:
@@ -109,6 +120,7 @@ class Holdings:
         )
         self._all_held: Held = tuple(self._held.items())
         self._bases: dict[Symbol, Base] = {}
+        self._size_of = context.contract_size
 
     def hold(self, context: RiskContext, book: OpenOrders) -> bool:
         """Whether the ledger has no new entry and the open orders are this book."""
@@ -133,7 +145,13 @@ class Holdings:
             holdings = tuple((s, q) for s, q in self._held.items() if s != symbol)
         else:
             holdings = self._all_held  # one tuple for every such order
-        return Base(held, buys, sells, worst(held, buys, sells), others, holdings)
+        before = worst(held, buys, sells)
+        long, short = held > 0 or buys > 0, held < 0 or sells > 0
+        size = self._size_of(symbol)
+        return Base(
+            held, buys, sells, before, others, holdings, long, short, abs(before),
+            None if size == _ONE else size,
+        )  # fmt: skip
 
 
 def worst(held: Decimal, buys: Decimal, sells: Decimal) -> Decimal:

@@ -27,10 +27,11 @@ from tradeforge.model.enums import OrderSide
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.risk.account_view import AccountView, Estimate, Valuation
-from tradeforge.risk.context import RiskContext
+from tradeforge.risk.context import OpenOrders, RiskContext
 from tradeforge.risk.holdings import worst
 
 _ZERO = Decimal(0)
+_UNKNOWN = object()
 
 
 class Exposure:
@@ -40,7 +41,9 @@ class Exposure:
     The figures that depend on the other symbols' prices (``equity``, ``other_gross``,
     ``other_net``) are exact decimals worked out when first read; :meth:`estimate` gives
     them in floats with a bound on their error, for a check to let through an order clearly
-    inside its limits without them.
+    inside its limits without them. When the account's view already has them
+    (:attr:`valued`: an earlier order needed them, or the view was prepared at a bar's
+    close) a check reads them at once: they cost less than the estimates then.
 
     Attributes
     ----------
@@ -53,6 +56,8 @@ class Exposure:
     unit : Decimal or None
         The value of one unit of the symbol (price times contract size); ``None`` without
         a price.
+    valued : bool
+        The exact figures are at hand (no work to read them).
     other_gross, other_net : Decimal
         Absolute and signed value of the other symbols' worst positions.
     other_positions : int
@@ -65,8 +70,8 @@ class Exposure:
     """
 
     __slots__ = (
-        "_estimated", "_symbol", "_valued", "_view", "adds", "after", "before", "holdings",
-        "other_positions", "same_direction", "unit",
+        "_estimated", "_figures", "_symbol", "_value", "_valued", "_view", "adds", "after",
+        "before", "holdings", "other_positions", "same_direction", "unit", "valued",
     )  # fmt: skip
 
     def __init__(  # noqa: PLR0917 - the figures of one order
@@ -84,40 +89,71 @@ class Exposure:
         self.adds, self.same_direction = adds, same_direction
         self.before, self.after, self.unit = before, after, unit
         self.other_positions, self.holdings = other_positions, holdings
+        self._value: Decimal | object | None = _UNKNOWN
         self._view, self._symbol = view, symbol
-        self._valued: Valuation | None = None
+        if view is None or symbol is None:
+            self._valued: Valuation | None = _NOTHING_VALUED
+        else:
+            self._valued = view.valuations.get(symbol)
+        self.valued = self._valued is not None
         self._estimated: Estimates | None = None
+        self._figures: Figures | None = None
 
     @property
     def equity(self) -> Decimal:
         """The account's equity now."""
-        return self._valuation().equity
+        return (self._valued or self._valuation()).equity
 
     @property
     def other_gross(self) -> Decimal:
         """Absolute value of the other symbols' worst positions."""
-        return self._valuation().other_gross
+        return (self._valued or self._valuation()).other_gross
 
     @property
     def other_net(self) -> Decimal:
         """Signed value of the other symbols' worst positions."""
-        return self._valuation().other_net
+        return (self._valued or self._valuation()).other_net
 
     @property
     def position_value(self) -> Decimal | None:
-        """Absolute value of the symbol's worst position after the order."""
-        return None if self.unit is None else abs(self.after) * self.unit
+        """Absolute value of the symbol's worst position after the order (``None`` without
+        a unit value); worked out at the first read."""
+        value = self._value
+        if value is _UNKNOWN:
+            value = self._value = None if self.unit is None else abs(self.after) * self.unit
+        return value  # type: ignore[return-value]  # a decimal or None once worked out
 
     @property
     def gross(self) -> Decimal | None:
         """Gross exposure after the order."""
         value = self.position_value
-        return None if value is None else self.other_gross + value
+        if value is None:
+            return None
+        return (self._valued or self._valuation()).other_gross + value
 
     @property
     def net(self) -> Decimal | None:
         """Net exposure after the order (signed)."""
-        return None if self.unit is None else self.other_net + self.after * self.unit
+        if self.unit is None:
+            return None
+        return (self._valued or self._valuation()).other_net + self.after * self.unit
+
+    def figures(self) -> Figures:
+        """:attr:`equity`, :attr:`position_value`, :attr:`gross` and :attr:`net` at once,
+        exact (worked out at the first call: the checks reading several share them)."""
+        known = self._figures
+        if known is None:
+            valued, value = self._valued or self._valuation(), self.position_value
+            if value is None:
+                known = Figures(valued.equity, None, None, None)
+            else:
+                assert self.unit is not None  # a value has a unit
+                gross = valued.other_gross + value
+                known = Figures(
+                    valued.equity, value, gross, valued.other_net + self.after * self.unit
+                )
+            self._figures = known
+        return known
 
     def estimate(self) -> Estimates | None:
         """The equity, gross and net exposure and the position's value after the order, in
@@ -131,12 +167,27 @@ class Exposure:
     def _valuation(self) -> Valuation:
         valued = self._valued
         if valued is None:
-            if self._view is None or self._symbol is None:
-                valued = _NOTHING_VALUED
-            else:
-                valued = self._view.valuation(self._symbol)
-            self._valued = valued
+            assert self._view is not None  # else valued
+            assert self._symbol is not None
+            valued = self._valued = self._view.valuation(self._symbol)
+            self.valued = True
         return valued
+
+
+class Figures(NamedTuple):
+    """An :class:`Exposure`'s exact figures (``None`` without a unit value).
+
+    Attributes
+    ----------
+    equity, value, gross, net : Decimal
+        As :attr:`Exposure.equity`, :attr:`Exposure.position_value`, :attr:`Exposure.gross`,
+        :attr:`Exposure.net`.
+    """
+
+    equity: Decimal
+    value: Decimal | None
+    gross: Decimal | None
+    net: Decimal | None
 
 
 class Estimates(NamedTuple):
@@ -160,9 +211,15 @@ class Estimates(NamedTuple):
 
 
 def _estimates(account: Estimate, after: Exposure) -> Estimates:
-    """The account's estimates with the order's own position added."""
-    unit = _NAN if after.unit is None else float(after.unit)
-    position = float(after.after) * unit
+    """The account's estimates with the order's own position added (its value exact, then
+    in floats)."""
+    unit = after.unit
+    if unit is None:
+        position = _NAN
+    elif unit.is_finite():
+        position = float(after.after * unit)
+    else:
+        position = float(after.after) * float(unit)
     value = abs(position)
     tolerance = account.tolerance + (0.0 if math.isnan(value) else 1e-12 * value)
     return Estimates(
@@ -189,32 +246,47 @@ def prepare_exposure(context: RiskContext) -> None:
 
 
 _PREPARED = "account_view"
+_BUY = OrderSide.BUY
 
 
-def exposure(context: RiskContext, order: Order, price: Decimal | None) -> Exposure:
-    """The :class:`Exposure` after ``order``, worked out once per order and shared."""
+def exposure(
+    context: RiskContext, order: Order, price: Decimal | None, book: OpenOrders | None = None
+) -> Exposure:
+    """The :class:`Exposure` after ``order``, worked out once per order and shared (``book``:
+    the open orders, when the caller has read them already)."""
     known = context.recall(order)
     if known is None:
-        known = REDUCING if order.reduce_only else _project(context, order, price)
+        if order.reduce_only:
+            known = REDUCING
+        else:
+            known = project(context, order.symbol, order.side, order.quantity, price, book)
         context.keep(order, known)
     return known  # type: ignore[return-value]  # only this function keeps an order's value
 
 
-def _project(context: RiskContext, order: Order, price: Decimal | None) -> Exposure:
-    """The order on top of its symbol's :class:`~tradeforge.risk.holdings.Base` and the
-    account's view at the last prices."""
-    symbol = order.symbol
-    view = AccountView.now(context)
-    base = view.holdings.base(symbol)
-    view.estimate(symbol)  # an unpriced symbol with open entry orders is refused here
+def project(  # noqa: PLR0917 - one order's terms
+    context: RiskContext,
+    symbol: Symbol,
+    side: OrderSide,
+    quantity: Decimal,
+    price: Decimal | None,
+    book: OpenOrders | None = None,
+) -> Exposure:
+    """The exposure after an order (not reduce-only) to ``side`` ``quantity`` of ``symbol``
+    valued at ``price`` (the last price when ``None``): the order on top of its symbol's
+    :class:`~tradeforge.risk.holdings.Base` and the account's view at the last prices
+    (worked out anew: :func:`exposure` shares it among an order's checks)."""
+    view = AccountView.now(context, book)
+    base = view.base(symbol)  # an unpriced symbol with open entry orders is refused here
     held, buys, sells = base.held, base.buys, base.sells
-    if order.side is OrderSide.BUY:
-        after, same = worst(held, buys + order.quantity, sells), held > 0 or buys > 0
+    if side is _BUY:
+        after, same = worst(held, buys + quantity, sells), base.long
     else:
-        after, same = worst(held, buys, sells + order.quantity), held < 0 or sells > 0
+        after, same = worst(held, buys, sells + quantity), base.short
     at = price if price is not None else context.price(symbol)
-    unit = None if at is None else context.unit_value(symbol, at)
-    adds = abs(after) > abs(base.before)
+    size = base.size
+    unit = at if at is None or size is None else at * size
+    adds = abs(after) > base.reach
     return Exposure(
         adds, same, base.before, after, unit, base.other_positions, base.holdings, view, symbol
     )

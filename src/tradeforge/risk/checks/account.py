@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.portfolio.portfolio import LedgerEntry
 from tradeforge.risk.account_view import clearly_below
+from tradeforge.risk.checks.base import LimitCheck
 from tradeforge.risk.checks.text import limit_percent, money, percent
 from tradeforge.risk.context import PriceHistory, RiskContext
-from tradeforge.risk.limits import LimitsIndex, RiskConfig
-from tradeforge.risk.projection import Exposure, exposure, prepare_exposure
+from tradeforge.risk.limits import RiskConfig, RiskLimits
+from tradeforge.risk.projection import Exposure, prepare_exposure
+from tradeforge.risk.ticket import Ticket, Verdict
 
 NANOS_PER_DAY = 86_400 * 1_000_000_000
 _ZERO = Decimal(0)
@@ -75,7 +76,7 @@ def _counts_from(entry: LedgerEntry) -> int:
     return entry.ts if entry.counts_from is None else entry.counts_from
 
 
-class DailyLoss:
+class DailyLoss(LimitCheck):
     """Refuses orders that add exposure once equity is ``daily_loss_limit`` (a fraction) or
     more below the start-of-day equity."""
 
@@ -84,9 +85,9 @@ class DailyLoss:
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
         if context.history is None:
             raise ValueError("daily_loss_limit needs the context's price history")
-        self._limits = LimitsIndex(config)
-        self._context = context
+        super().__init__(config, context)
         self._start = DayStartEquity(context, context.history)
+        self._begun: tuple[Decimal | None, float] = (None, 0.0)  # the start, in floats
         self._currency = context.portfolio.currency
         prepare_exposure(context)
         context.prepare_with(f"day_start {id(self)}", self.prepare)
@@ -100,33 +101,50 @@ class DailyLoss:
         if now % NANOS_PER_DAY:
             self._start.at(now)
 
-    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
-        """Why the day's loss forbids new exposure; empty when it does not."""
-        most = self._limits.of(order.strategy_id).daily_loss_limit
+    def bind(self, strategy_id: str | None, limits: RiskLimits) -> Verdict | None:
+        """See :meth:`LimitCheck.bind`."""
+        most = limits.daily_loss_limit
         if most is None:
-            return ""
-        after = exposure(self._context, order, price)
-        if not after.adds:
-            return ""
-        start = self._start.at(self._context.clock.timestamp_ns())
-        if start <= 0 or _clearly_within(after, start, most):
-            return ""
-        loss = start - after.equity
-        if loss < most * start:
-            return ""
-        ccy = self._currency
-        return (
-            f"daily loss limit: equity is down {money(loss, ccy)} ({percent(loss / start)}) "
-            f"from {money(start, ccy)} at 00:00 UTC, the limit is {limit_percent(most)}"
-        )
+            return None
+        share = float(most)
+
+        def verdict(ticket: Ticket) -> str:
+            after = ticket.projected or ticket.exposure()
+            if not after.adds:
+                return ""
+            start = self._start.at(ticket.now)
+            if start <= _ZERO:
+                return ""
+            if not after.valued and _clearly_within(after, self._float(start), share):
+                return ""
+            loss = start - after.equity
+            if loss < most * start:
+                return ""
+            return _down(loss, start, most, self._currency)
+
+        return verdict
+
+    def _float(self, start: Decimal) -> float:
+        """``start`` in floats (converted once per start-of-day equity)."""
+        seen, begun = self._begun
+        if seen is not start:
+            begun = float(start)
+            self._begun = (start, begun)
+        return begun
 
 
-def _clearly_within(after: Exposure, start: Decimal, most: Decimal) -> bool:
-    """The day's loss below ``most`` of ``start``, by the estimates (the exact figures
-    decide near the limit, and write the reason)."""
+def _down(loss: Decimal, start: Decimal, most: Decimal, ccy: str) -> str:
+    return (
+        f"daily loss limit: equity is down {money(loss, ccy)} ({percent(loss / start)}) "
+        f"from {money(start, ccy)} at 00:00 UTC, the limit is {limit_percent(most)}"
+    )
+
+
+def _clearly_within(after: Exposure, begun: float, share: float) -> bool:
+    """The day's loss below ``share`` of the start-of-day equity (both in floats: ``begun``),
+    by the estimates (the exact figures decide near the limit, and write the reason)."""
     estimate = after.estimate()
     if estimate is None:
         return False
-    begun, share = float(start), float(most)
     slack = estimate.tolerance + 1e-12 * abs(begun)  # start's own conversion
     return clearly_below(begun - estimate.equity, share * begun, slack)

@@ -7,27 +7,31 @@ does not add exposure pass. A figure equal to its limit passes.
 
 The limits on the account's equity and total exposure first read the exposure's float
 estimates: an order clearly inside them (by more than the estimates' error bound) passes at
-once; any other is decided, and its reason written, on the exact decimals.
+once; any other is decided, and its reason written, on the exact decimals. When the exact
+figures are at hand already (:attr:`~tradeforge.risk.projection.Exposure.valued`), they
+decide at once.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from tradeforge.model.orders import Order
 from tradeforge.risk.account_view import clearly_below
+from tradeforge.risk.checks.base import LimitCheck, exposure_only
 from tradeforge.risk.checks.text import limit, limit_percent, money, percent
 from tradeforge.risk.context import RiskContext
-from tradeforge.risk.limits import LimitsIndex, RiskConfig, RiskLimits
-from tradeforge.risk.projection import Exposure, exposure, prepare_exposure
+from tradeforge.risk.limits import RiskConfig, RiskLimits
+from tradeforge.risk.projection import Exposure, prepare_exposure
+from tradeforge.risk.ticket import Ticket, Verdict
+
+_ZERO = Decimal(0)
 
 
-class _ExposureCheck:
+class _ExposureCheck(LimitCheck):
     """Reads the order's strategy's limits and the exposure after the order."""
 
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
-        self._limits = LimitsIndex(config)
-        self._context = context
+        super().__init__(config, context)
         self._currency = context.portfolio.currency
         prepare_exposure(context)
 
@@ -38,19 +42,21 @@ class Pyramiding(_ExposureCheck):
 
     rule = "pyramiding"
 
-    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
-        """Why the order would pyramid; empty when it does not or may."""
-        if self._limits.of(order.strategy_id).allow_pyramiding:
-            return ""
-        after = exposure(self._context, order, price)
-        if not (after.adds and after.same_direction):
-            return ""
-        direction = "long" if order.side.sign > 0 else "short"
-        return (
-            f"pyramiding: {order.side.name} {order.quantity} would add to the {direction} "
-            f"{abs(after.before)} {order.symbol} (position and open entry orders); "
-            f"allow_pyramiding is off"
-        )
+    def bind(self, strategy_id: str | None, limits: RiskLimits) -> Verdict | None:
+        """See :meth:`LimitCheck.bind`."""
+        return None if limits.allow_pyramiding else _pyramiding
+
+
+def _pyramiding(ticket: Ticket) -> str:
+    after = ticket.projected or ticket.exposure()
+    if not (after.adds and after.same_direction):
+        return ""
+    side = ticket.side
+    return (
+        f"pyramiding: {side.name} {ticket.quantity} would add to the "
+        f"{'long' if side.sign > 0 else 'short'} {abs(after.before)} {ticket.symbol} "
+        f"(position and open entry orders); allow_pyramiding is off"
+    )
 
 
 class PositionSize(_ExposureCheck):
@@ -59,46 +65,57 @@ class PositionSize(_ExposureCheck):
 
     rule = "max_position_size"
 
-    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
-        """Why the position would grow too large; empty when it would not."""
-        limits = self._limits.of(order.strategy_id)
-        after = exposure(self._context, order, price)
-        if not after.adds:
-            return ""
-        most = limits.symbol_quantities.get(order.symbol)
-        if most is not None and abs(after.after) > most:
-            return (
-                f"max position quantity: {abs(after.after)} {order.symbol} "
-                f"would exceed {limit(most)}"
-            )
-        value = after.position_value
-        if value is None:
-            return ""
-        cap = limits.max_position_notional
-        if cap is not None and value > cap:
-            return (
-                f"max position notional: {money(value, self._currency)} would exceed "
-                f"{limit(cap)} {self._currency}"
-            )
+    def bind(self, strategy_id: str | None, limits: RiskLimits) -> Verdict:
+        """See :meth:`LimitCheck.bind` (without a limit, the order is still projected)."""
+        quantities, cap = limits.symbol_quantities, limits.max_position_notional
         share = limits.max_position_pct_equity
-        if share is None or _clearly_within_share(after, value, share):
-            return ""
-        return _share_of_equity(value, after.equity, share, self._currency)
+        if not quantities and cap is None and share is None:
+            return exposure_only
+        most = 0.0 if share is None else float(share)
+        currency = self._currency
+
+        def verdict(ticket: Ticket) -> str:
+            after = ticket.projected or ticket.exposure()
+            if not after.adds:
+                return ""
+            largest = quantities.get(ticket.symbol) if quantities else None
+            if largest is not None and abs(after.after) > largest:
+                return _too_many(after, ticket, largest)
+            value = after.position_value
+            if value is None:
+                return ""
+            if cap is not None and value > cap:
+                return (
+                    f"max position notional: {money(value, currency)} would exceed "
+                    f"{limit(cap)} {currency}"
+                )
+            if share is None or (not after.valued and _clearly_within_share(after, most)):
+                return ""
+            return _share_of_equity(value, after.equity, share, currency)
+
+        return verdict
 
 
-def _clearly_within_share(after: Exposure, value: Decimal, share: Decimal) -> bool:
-    """Equity is positive and ``value`` at most ``share`` of it, by the estimates."""
+def _too_many(after: Exposure, ticket: Ticket, largest: Decimal) -> str:
+    return (
+        f"max position quantity: {abs(after.after)} {ticket.symbol} would exceed {limit(largest)}"
+    )
+
+
+def _clearly_within_share(after: Exposure, most: float) -> bool:
+    """Equity is positive and the position's value at most ``most`` of it, by the
+    estimates."""
     estimate = after.estimate()
     if estimate is None:
         return False
-    equity, tolerance, most = estimate.equity, estimate.tolerance, float(share)
+    equity, tolerance = estimate.equity, estimate.tolerance
     return clearly_below(0.0, equity, tolerance) and clearly_below(
         estimate.value, most * equity, (1 + most) * tolerance
     )
 
 
 def _share_of_equity(value: Decimal, equity: Decimal, share: Decimal, currency: str) -> str:
-    if equity <= 0:
+    if equity <= _ZERO:
         return f"max position % of equity: equity is {money(equity, currency)}, no room at all"
     if value > share * equity:
         return (
@@ -113,20 +130,22 @@ class OpenPositions(_ExposureCheck):
 
     rule = "max_open_positions"
 
-    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
-        """Why the order would open one position too many; empty when it would not."""
-        most = self._limits.of(order.strategy_id).max_open_positions
+    def bind(self, strategy_id: str | None, limits: RiskLimits) -> Verdict | None:
+        """See :meth:`LimitCheck.bind`."""
+        most = limits.max_open_positions
         if most is None:
-            return ""
-        after = exposure(self._context, order, price)
-        if not after.adds or after.before:
-            return ""
-        if after.other_positions + 1 > most:
+            return None
+
+        def verdict(ticket: Ticket) -> str:
+            after = ticket.projected or ticket.exposure()
+            if not after.adds or after.before or after.other_positions + 1 <= most:
+                return ""
             return (
-                f"max open positions: {order.symbol} would be position "
+                f"max open positions: {ticket.symbol} would be position "
                 f"{after.other_positions + 1}, the limit is {limit(most)}"
             )
-        return ""
+
+        return verdict
 
 
 class TotalExposure(_ExposureCheck):
@@ -135,35 +154,54 @@ class TotalExposure(_ExposureCheck):
 
     rule = "max_total_exposure"
 
-    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
-        """Why the account's exposure would grow too large; empty when it would not."""
-        limits = self._limits.of(order.strategy_id)
-        after = exposure(self._context, order, price)
-        if not after.adds or after.unit is None or _clearly_within_totals(after, limits):
-            return ""
-        gross, net = after.gross, after.net
-        assert gross is not None  # the unit is known
-        assert net is not None
+    def bind(self, strategy_id: str | None, limits: RiskLimits) -> Verdict:
+        """See :meth:`LimitCheck.bind` (without a limit, the order is still projected)."""
+        gross_cap, net_cap = limits.max_gross_exposure, limits.max_net_exposure
+        if gross_cap is None and net_cap is None:
+            return exposure_only
+        caps = _Caps(gross_cap, net_cap)
         ccy = self._currency
-        cap = limits.max_gross_exposure
-        if cap is not None and gross > cap:
-            return f"max gross exposure: {money(gross, ccy)} would exceed {limit(cap)} {ccy}"
-        cap = limits.max_net_exposure
-        if cap is not None and abs(net) > cap:
-            return f"max net exposure: {money(net, ccy)} would exceed {limit(cap)} {ccy}"
-        return ""
+
+        def verdict(ticket: Ticket) -> str:
+            after = ticket.projected or ticket.exposure()
+            if not after.adds or after.unit is None:
+                return ""
+            if not after.valued and _clearly_within_totals(after, caps):
+                return ""
+            _, _, gross, net = after.figures()
+            assert gross is not None  # the unit is known
+            assert net is not None
+            if gross_cap is not None and gross > gross_cap:
+                return (
+                    f"max gross exposure: {money(gross, ccy)} would exceed {limit(gross_cap)} {ccy}"
+                )
+            if net_cap is not None and abs(net) > net_cap:
+                return f"max net exposure: {money(net, ccy)} would exceed {limit(net_cap)} {ccy}"
+            return ""
+
+        return verdict
 
 
-def _clearly_within_totals(after: Exposure, limits: RiskLimits) -> bool:
+class _Caps:
+    """The caps on gross and net exposure in floats (``None`` when off)."""
+
+    __slots__ = ("gross", "net")
+
+    def __init__(self, gross: Decimal | None, net: Decimal | None) -> None:
+        self.gross = None if gross is None else float(gross)
+        self.net = None if net is None else float(net)
+
+
+def _clearly_within_totals(after: Exposure, caps: _Caps) -> bool:
     """Gross and absolute net exposure at most their caps, by the estimates."""
     estimate = after.estimate()
     if estimate is None:
         return False
-    cap = limits.max_gross_exposure
-    if cap is not None and not clearly_below(estimate.gross, float(cap), estimate.tolerance):
+    cap = caps.gross
+    if cap is not None and not clearly_below(estimate.gross, cap, estimate.tolerance):
         return False
-    cap = limits.max_net_exposure
-    return cap is None or clearly_below(abs(estimate.net), float(cap), estimate.tolerance)
+    cap = caps.net
+    return cap is None or clearly_below(abs(estimate.net), cap, estimate.tolerance)
 
 
 class Leverage(_ExposureCheck):
@@ -171,33 +209,40 @@ class Leverage(_ExposureCheck):
 
     rule = "max_leverage"
 
-    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
-        """Why the account would be levered too high; empty when it would not."""
-        most = self._limits.of(order.strategy_id).max_leverage
+    def bind(self, strategy_id: str | None, limits: RiskLimits) -> Verdict | None:
+        """See :meth:`LimitCheck.bind`."""
+        most = limits.max_leverage
         if most is None:
+            return None
+        times, ccy = float(most), self._currency
+
+        def verdict(ticket: Ticket) -> str:
+            after = ticket.projected or ticket.exposure()
+            if not after.adds or after.unit is None:
+                return ""
+            if not after.valued and _clearly_within_leverage(after, times):
+                return ""
+            equity, _, gross, _ = after.figures()
+            assert gross is not None  # the unit is known
+            if equity <= _ZERO:
+                return f"max leverage: equity is {money(equity, ccy)}, no room at all"
+            leverage = gross / equity
+            if leverage > most:
+                return (
+                    f"max leverage: {leverage:.2f}x ({money(gross, ccy)} on equity "
+                    f"{money(equity, ccy)}) would exceed {limit(most)}x"
+                )
             return ""
-        after = exposure(self._context, order, price)
-        if not after.adds or after.unit is None or _clearly_within_leverage(after, most):
-            return ""
-        gross = after.gross
-        assert gross is not None  # the unit is known
-        if after.equity <= 0:
-            return f"max leverage: equity is {money(after.equity, self._currency)}, no room at all"
-        leverage = gross / after.equity
-        if leverage > most:
-            return (
-                f"max leverage: {leverage:.2f}x ({money(gross, self._currency)} on equity "
-                f"{money(after.equity, self._currency)}) would exceed {limit(most)}x"
-            )
-        return ""
+
+        return verdict
 
 
-def _clearly_within_leverage(after: Exposure, most: Decimal) -> bool:
-    """Equity is positive and gross exposure at most ``most`` times it, by the estimates."""
+def _clearly_within_leverage(after: Exposure, times: float) -> bool:
+    """Equity is positive and gross exposure at most ``times`` it, by the estimates."""
     estimate = after.estimate()
     if estimate is None:
         return False
-    equity, tolerance, times = estimate.equity, estimate.tolerance, float(most)
+    equity, tolerance = estimate.equity, estimate.tolerance
     return clearly_below(0.0, equity, tolerance) and clearly_below(
         estimate.gross, times * equity, (1 + times) * tolerance
     )

@@ -6,83 +6,132 @@ Orders that add no exposure pass all three: closing a position is always allowed
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from datetime import time
 from decimal import Decimal
+from operator import attrgetter
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tradeforge.common.jit import njit
+from tradeforge.data.lines import Cursor
 from tradeforge.data.replay import BarSeries
 from tradeforge.model.enums import OrderSide
-from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.portfolio.portfolio import PortfolioError
 from tradeforge.risk.account_view import AccountView
 from tradeforge.risk.checks.account import NANOS_PER_DAY
+from tradeforge.risk.checks.base import LimitCheck
 from tradeforge.risk.context import NEVER, BarHistory, PriceHistory, RiskContext
-from tradeforge.risk.limits import WEEKDAYS, LimitsIndex, RiskConfig, TradingWindow
-from tradeforge.risk.projection import exposure, prepare_exposure
+from tradeforge.risk.limits import WEEKDAYS, RiskConfig, RiskLimits, TradingWindow
+from tradeforge.risk.projection import prepare_exposure
+from tradeforge.risk.ticket import Ticket, Verdict
 
 _NANOS_PER_SECOND = 1_000_000_000
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday is 0)
 
 
-class AllowedMarkets:
+class AllowedMarkets(LimitCheck):
     """Entries only in ``allowed_symbols`` and on ``allowed_venues`` (the instrument's venue)."""
 
     rule = "allowed_markets"
 
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
-        self._limits = LimitsIndex(config)
-        self._context = context
+        super().__init__(config, context)
         prepare_exposure(context)
 
-    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
-        """Why the entry's market is not allowed; empty when it is."""
-        limits = self._limits.of(order.strategy_id)
+    def bind(self, strategy_id: str | None, limits: RiskLimits) -> Verdict | None:
+        """See :meth:`LimitCheck.bind`."""
         symbols, venues = limits.symbol_set, limits.allowed_venues
         if symbols is None and venues is None:
+            return None
+        instruments = self._context.instruments
+
+        def verdict(ticket: Ticket) -> str:
+            if not (ticket.projected or ticket.exposure()).adds:
+                return ""
+            symbol = ticket.symbol
+            if symbols is not None and symbol not in symbols:
+                return f"symbol not allowed: {symbol} is not in allowed_symbols"
+            instrument = instruments.get(symbol)
+            venue = instrument.venue if instrument is not None else "unknown"
+            if venues is not None and venue not in venues:
+                return f"venue not allowed: {symbol} trades on {venue}, not in allowed_venues"
             return ""
-        if not exposure(self._context, order, price).adds:
-            return ""
-        if symbols is not None and order.symbol not in symbols:
-            return f"symbol not allowed: {order.symbol} is not in allowed_symbols"
-        instrument = self._context.instruments.get(order.symbol)
-        venue = instrument.venue if instrument is not None else "unknown"
-        if venues is not None and venue not in venues:
-            return f"venue not allowed: {order.symbol} trades on {venue}, not in allowed_venues"
-        return ""
+
+        return verdict
 
 
-class TradingHours:
+class TradingHours(LimitCheck):
     """Entries only inside one of the ``trading_hours`` windows (UTC, by the clock)."""
 
     rule = "trading_hours"
 
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
-        self._limits = LimitsIndex(config)
-        self._context = context
+        super().__init__(config, context)
         prepare_exposure(context)
-        self._windows = {
-            id(limits): tuple(_Window.of(w) for w in limits.trading_hours)
-            for limits in config.every_limits()
-            if limits.trading_hours is not None
-        }
 
-    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
-        """Why now is outside the trading hours; empty when it is inside."""
-        windows = self._windows.get(id(self._limits.of(order.strategy_id)))
-        if windows is None or not exposure(self._context, order, price).adds:
-            return ""
-        now = self._context.clock.timestamp_ns()
-        day = (now // NANOS_PER_DAY + _EPOCH_WEEKDAY) % 7
-        second = (now % NANOS_PER_DAY) // _NANOS_PER_SECOND
-        for window in windows:
-            if window.contains(day, second):
+    def bind(self, strategy_id: str | None, limits: RiskLimits) -> Verdict | None:
+        """See :meth:`LimitCheck.bind`."""
+        if limits.trading_hours is None:
+            return None
+        hours = _Hours(tuple(_Window.of(w) for w in limits.trading_hours))
+
+        def verdict(ticket: Ticket) -> str:
+            if not (ticket.projected or ticket.exposure()).adds or hours.inside(ticket.now):
                 return ""
-        clock = f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}"
-        return f"trading hours: {WEEKDAYS[day].title()} {clock} UTC is outside the trading hours"
+            now = ticket.now
+            return _outside(_weekday(now), (now % NANOS_PER_DAY) // _NANOS_PER_SECOND)
+
+        return verdict
+
+
+class _Hours:
+    """Whether an instant is inside any of the windows, kept for the span of the day in
+    which the answer cannot change (between two consecutive window ends or starts)."""
+
+    __slots__ = ("edges", "inside_now", "since", "until", "windows")
+
+    def __init__(self, windows: tuple[_Window, ...]) -> None:
+        self.windows = windows
+        ends = {w.start for w in windows} | {w.end for w in windows} | {0, 86_400}
+        self.edges = sorted(ends)  # seconds of the day, 0 and 86,400 included
+        self.since, self.until, self.inside_now = 0, 0, False
+
+    def inside(self, now: int) -> bool:
+        """Whether ``now`` (ns UTC) is inside a window."""
+        if self.since <= now < self.until:
+            return self.inside_now
+        day, second = _weekday(now), (now % NANOS_PER_DAY) // _NANOS_PER_SECOND
+        inside = any(window.contains(day, second) for window in self.windows)
+        after = bisect_right(self.edges, second)  # edges[after - 1] <= second < edges[after]
+        midnight = now - now % NANOS_PER_DAY
+        self.since = midnight + self.edges[after - 1] * _NANOS_PER_SECOND
+        self.until = midnight + self.edges[after] * _NANOS_PER_SECOND
+        self.inside_now = inside
+        return inside
+
+
+def _weekday(now: int) -> int:
+    """The UTC weekday of ``now`` (ns), Monday 0."""
+    return (now // NANOS_PER_DAY + _EPOCH_WEEKDAY) % 7
+
+
+def _outside(day: int, second: int) -> str:
+    clock = f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}"
+    return f"trading hours: {WEEKDAYS[day].title()} {clock} UTC is outside the trading hours"
+
+
+def _correlated(  # noqa: PLR0917 - the pair and the limit
+    ticket: Ticket, rho: float, long: bool, other: Symbol, lookback: int, most: Decimal
+) -> str:
+    return (
+        f"correlation limit: {ticket.side.name} {ticket.symbol} correlates {rho:.2f} with "
+        f"the open {'long' if long else 'short'} {other} over the last {lookback} bars, "
+        f"above {most}"
+    )
 
 
 class _Window:
@@ -112,7 +161,7 @@ class _Window:
         return second < end and (day - 1) % 7 in self.days
 
 
-class Correlation:
+class Correlation(LimitCheck):
     """Refuses an entry whose returns correlate above ``max_correlation`` with an open
     position's, signed by direction: a long entry against an open long counts the
     correlation, against an open short its opposite (a hedge passes).
@@ -133,35 +182,36 @@ class Correlation:
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
         if context.history is None:
             raise ValueError("max_correlation needs the context's price history")
-        self._limits = LimitsIndex(config)
-        self._context = context
+        super().__init__(config, context)
         self._history: PriceHistory = context.history
         self._bars = context.history if isinstance(context.history, BarHistory) else None
         self._rows: dict[tuple[Symbol, int], _Row] = {}
         prepare_exposure(context)
         context.prepare_with(f"correlation {id(self)}", self.prepare)
 
-    def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
-        """Why the entry would concentrate correlated risk; empty when it would not."""
-        limits = self._limits.of(order.strategy_id)
+    def bind(self, strategy_id: str | None, limits: RiskLimits) -> Verdict | None:
+        """See :meth:`LimitCheck.bind`."""
         most = limits.max_correlation
         if most is None:
+            return None
+        lookback, ceiling, context = limits.correlation_lookback, float(most), self._context
+
+        def verdict(ticket: Ticket) -> str:
+            after = ticket.projected or ticket.exposure()
+            holdings = after.holdings
+            if not after.adds or not holdings:
+                return ""
+            buying = ticket.side is OrderSide.BUY
+            row = self._row(ticket.symbol, holdings, lookback, context.bar)
+            if row.peak(buying) <= ceiling:
+                return ""
+            for (other, held), rho in zip(holdings, row.coefficients, strict=True):
+                long = held > 0
+                if (rho if long == buying else -rho) > ceiling:
+                    return _correlated(ticket, rho, long, other, lookback, most)
             return ""
-        after = exposure(self._context, order, price)
-        if not after.adds or not after.holdings:
-            return ""
-        symbol, lookback, ceiling = order.symbol, limits.correlation_lookback, float(most)
-        buying = order.side is OrderSide.BUY
-        row = self._row(symbol, after.holdings, lookback, self._context.bar)
-        for (other, held), rho in zip(after.holdings, row, strict=True):
-            long = held > 0
-            if (rho if long == buying else -rho) > ceiling:
-                return (
-                    f"correlation limit: {order.side.name} {symbol} correlates {rho:.2f} with "
-                    f"the open {'long' if long else 'short'} {other} over the last {lookback} "
-                    f"bars, above {most}"
-                )
-        return ""
+
+        return verdict
 
     def prepare(self, symbol: Symbol | None = None) -> None:
         """At the close of a bar (of ``symbol``; ``None``: any): the rows of the symbols
@@ -184,7 +234,7 @@ class Correlation:
 
     def _row(
         self, symbol: Symbol, holdings: _Holdings, lookback: int, read: int | None = None
-    ) -> list[float]:
+    ) -> _Row:
         """The coefficients of ``symbol`` with each held symbol, read again only when one
         of them has a new bar (or the held symbols change); ``read``: the bar an order
         reads it at."""
@@ -197,15 +247,16 @@ class Correlation:
             row.hold(symbol, holdings, self._bars)
         stamps = self._stamps(row)
         if stamps != row.stamps:
-            row.coefficients = self._coefficients(row, stamps, lookback)
-            row.stamps = stamps
-        return row.coefficients
+            row.read_coefficients(self._coefficients(row, stamps, lookback), stamps)
+        if row.peaks is None:  # worked out now (at a bar's close when prepared)
+            row.peaks = _peaks(row.holdings, row.coefficients)
+        return row
 
     def _stamps(self, row: _Row) -> tuple[int | None, ...]:
         """How far each of the row's symbols has been seen: a bar series' cursor (as exact a
         key as its last close time, and cheaper to read), else the last close time."""
-        if row.series is not None:
-            return tuple([None if s is None else s.cursor.i for s in row.series])
+        if row.cursors is not None:
+            return tuple(map(_INDEX, row.cursors))
         return tuple(map(self._history.last_close_time, row.symbols))
 
     def _coefficients(
@@ -243,20 +294,26 @@ _NO_CLOSES: NDArray[np.float64] = np.empty(0, dtype=np.float64)
 
 class _Row:
     """One entry symbol's coefficients (for one lookback) against the held symbols, with
-    the stamps they were read at (``symbols``, ``series`` and ``stamps`` start with the
-    entry symbol's), and per held symbol the pair's coefficient with the stamps of both
-    (kept while the held symbols are the same)."""
+    the stamps they were read at (``symbols``, ``series``, ``cursors`` and ``stamps`` start
+    with the entry symbol's), per held symbol the pair's coefficient with the stamps of
+    both (kept while the held symbols are the same), and the highest signed coefficient
+    an entry on each side meets (worked out at the first need)."""
 
-    __slots__ = ("coefficients", "holdings", "pairs", "read", "series", "stamps", "symbols")
+    __slots__ = (
+        "coefficients", "cursors", "holdings", "pairs", "peaks", "read", "series", "stamps",
+        "symbols",
+    )  # fmt: skip
 
     def __init__(self, symbol: Symbol) -> None:
         self.read = NEVER  # the bar an order last read the row at
         self.holdings: _Holdings = ()
         self.symbols: tuple[Symbol, ...] = (symbol,)
         self.series: tuple[BarSeries | None, ...] | None = None
+        self.cursors: tuple[Cursor | _NoCursor, ...] | None = None
         self.stamps: tuple[int | None, ...] = ()
         self.coefficients: list[float] = []
         self.pairs: list[tuple[int | None, int | None, float] | None] = []
+        self.peaks: tuple[float, float] | None = None
 
     def hold(self, symbol: Symbol, holdings: _Holdings, bars: BarHistory | None) -> None:
         """Read against ``holdings`` from now on (read again when their symbols differ),
@@ -267,7 +324,43 @@ class _Row:
             self.pairs = [None] * (len(symbols) - 1)
             if bars is not None:
                 self.series = tuple(bars.series_of(s) for s in symbols)
-        self.holdings = holdings
+                self.cursors = tuple(_NO_CURSOR if s is None else s.cursor for s in self.series)
+        self.holdings, self.peaks = holdings, None
+
+    def read_coefficients(self, coefficients: list[float], stamps: tuple[int | None, ...]) -> None:
+        """The coefficients read at ``stamps``."""
+        self.coefficients, self.stamps, self.peaks = coefficients, stamps, None
+
+    def peak(self, buying: bool) -> float:
+        """The highest coefficient an entry (a buy, else a sell) has with a held position,
+        signed by direction (a hedge counts negative); NaN counts as nothing, an empty row
+        as ``-inf``."""
+        peaks = self.peaks
+        if peaks is None:
+            peaks = self.peaks = _peaks(self.holdings, self.coefficients)
+        return peaks[0] if buying else peaks[1]
+
+
+def _peaks(holdings: _Holdings, coefficients: list[float]) -> tuple[float, float]:
+    """The highest signed coefficient a buy and a sell meet (see :meth:`_Row.peak`)."""
+    buy = sell = -math.inf
+    for (_, held), rho in zip(holdings, coefficients, strict=True):
+        if rho != rho:  # noqa: PLR0124 - NaN exceeds nothing
+            continue
+        signed = rho if held > 0 else -rho
+        buy, sell = max(buy, signed), max(sell, -signed)
+    return buy, sell
+
+
+class _NoCursor:
+    """The cursor of a symbol without a bar series: never seen."""
+
+    __slots__ = ()
+    i = None
+
+
+_NO_CURSOR = _NoCursor()
+_INDEX = attrgetter("i")
 
 
 @njit

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from functools import partial
 
+from tradeforge.model.enums import OrderSide
 from tradeforge.model.instrument import Instrument
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
 from tradeforge.model.values import EXACT
 from tradeforge.portfolio.portfolio import Portfolio
-from tradeforge.risk.context import OpenOrders
+from tradeforge.risk.context import OpenOrders, RiskContext
+from tradeforge.risk.ticket import Ticket, Verdict
 
 _ZERO = Decimal(0)
+_BUY = OrderSide.BUY
 
 
 class InstrumentFilters:
@@ -47,6 +51,19 @@ class InstrumentFilters:
             return ""
         return "; ".join(check.message for check in instrument.check_order(price, order.quantity))
 
+    def verdict_for(self, strategy_id: str | None, context: RiskContext | None) -> Verdict:
+        """The check for the risk engine: the same for every strategy and context."""
+        return self._verdict_on
+
+    def _verdict_on(self, ticket: Ticket) -> str:
+        price, notional = ticket.price, ticket.notional
+        instrument = self._instruments.get(ticket.symbol)
+        if instrument is None or notional is not None or price is None:
+            return self.reason(ticket.order, price, notional)
+        if _passes(instrument, price, ticket.quantity):
+            return ""
+        return "; ".join(check.message for check in instrument.check_order(price, ticket.quantity))
+
 
 def _passes(instrument: Instrument, price: Decimal, quantity: Decimal) -> bool:
     """Whether ``instrument.check_order(price, quantity)`` finds no filter broken, tested
@@ -56,12 +73,12 @@ def _passes(instrument: Instrument, price: Decimal, quantity: Decimal) -> bool:
     most = instrument.max_quantity
     least = instrument.min_notional
     return (
-        quantity > 0
+        quantity > _ZERO  # decimals against a decimal: no int to convert at every order
         and quantity >= instrument.min_quantity
         and (most is None or quantity <= most)
-        and price % instrument.price_tick == 0
-        and quantity % instrument.quantity_step == 0
-        and (least == 0 or _reaches(instrument, price, quantity, least))
+        and price % instrument.price_tick == _ZERO
+        and quantity % instrument.quantity_step == _ZERO
+        and (least == _ZERO or _reaches(instrument, price, quantity, least))
     )
 
 
@@ -74,7 +91,20 @@ def _reaches(instrument: Instrument, price: Decimal, quantity: Decimal, least: D
 
 
 class BalanceCheck:
-    """Enough balance for the order, net of what the other open orders reserve."""
+    """Enough balance for the order, net of what the other open orders reserve.
+
+    Parameters
+    ----------
+    instruments : mapping of Symbol to Instrument
+    portfolio : Portfolio
+    open_orders : callable
+        The orders submitted and not yet closed.
+    leverage : Decimal
+        The account's leverage (a margin account's initial margin).
+    context : RiskContext, optional
+        The context whose ``open_orders`` these are: the risk engine's ticket then reads
+        them once for this check and the exposure checks.
+    """
 
     rule = "balance"
 
@@ -84,39 +114,78 @@ class BalanceCheck:
         portfolio: Portfolio,
         open_orders: Callable[[], Iterable[Order]],
         leverage: Decimal = Decimal(1),
+        *,
+        context: RiskContext | None = None,
     ) -> None:
         self._leverage = leverage
         self._instruments = instruments
         self._portfolio = portfolio
         self._open_orders = open_orders
+        self._context = context
         self._book = OpenOrders([], ())
+        # per instrument, the cash a spot buy may spend, kept while the book and cash hold
+        self._free: dict[int, tuple[OpenOrders, Decimal, Decimal, Instrument]] = {}
 
     def reason(self, order: Order, price: Decimal | None, notional: Decimal | None) -> str:
         """Why the account cannot pay for ``order``; empty when it can."""
-        instrument = self._instruments.get(order.symbol)
-        if instrument is None or order.reduce_only:
+        return self._verdict_on(Ticket(order, price, notional))
+
+    def verdict_for(self, strategy_id: str | None, context: RiskContext | None) -> Verdict:
+        """The check for the risk engine (the same for every strategy), reading the open
+        orders from the ticket when ``context`` is the one they come from."""
+        shared = context is not None and context is self._context
+        return self._verdict_shared if shared else self._verdict_on
+
+    def _verdict_shared(self, ticket: Ticket) -> str:
+        instrument = self._instruments.get(ticket.symbol)
+        if instrument is None or ticket.order.reduce_only:
             return ""
-        portfolio = self._portfolio
+        return self._decide(ticket, instrument, ticket.open_book())
+
+    def _verdict_on(self, ticket: Ticket) -> str:
+        instrument = self._instruments.get(ticket.symbol)
+        if instrument is None or ticket.order.reduce_only:
+            return ""
         self._book = book = self._book.renewed(list(self._open_orders()))
+        return self._decide(ticket, instrument, book)
+
+    def _decide(self, ticket: Ticket, instrument: Instrument, book: OpenOrders) -> str:
+        portfolio = self._portfolio
         if portfolio.account == "margin":
-            return self._margin(order, instrument, price, notional, book)
-        if order.side.sign > 0:
-            cost = notional if notional is not None else _cost(order.quantity, price, instrument)
-            key = ("reserved", id(instrument))
-            reserved = book.derive(key, lambda orders: _reserved(instrument, orders))[1]
-            free = portfolio.cash - reserved
-            if cost > free:
-                return f"insufficient {portfolio.currency}: order needs {cost:.8f}, free {free:.8f}"
-            return ""
-        held = portfolio.position(order.symbol).signed_qty
-        symbol = order.symbol
+            return self._margin(ticket.order, instrument, ticket.price, ticket.notional, book)
+        if ticket.side is not _BUY:
+            return self._sell(ticket, book)
+        cost = ticket.notional
+        if cost is None:
+            cost = _cost(ticket.quantity, ticket.price, instrument)
+        cash = portfolio.cash
+        kept = self._free.get(id(instrument))
+        if kept is not None and kept[0] is book and kept[1] is cash:
+            free = kept[2]
+        else:  # the instrument is kept with its figure: its id stays its own
+            free = cash - self._reserved(instrument, book)
+            self._free[id(instrument)] = (book, cash, free, instrument)
+        if cost > free:
+            return f"insufficient {portfolio.currency}: order needs {cost:.8f}, free {free:.8f}"
+        return ""
+
+    def _sell(self, ticket: Ticket, book: OpenOrders) -> str:
+        """A spot sell: its quantity against what is held and not already offered."""
+        symbol, quantity = ticket.symbol, ticket.quantity
+        held = self._portfolio.position(symbol).signed_qty
         selling = book.derive(("selling", symbol), lambda orders: _offered(symbol, orders))
-        if order.quantity > held - selling:
+        if quantity > held - selling:
             return (
-                f"insufficient {order.symbol.base}: sell {order.quantity}, "
+                f"insufficient {symbol.base}: sell {quantity}, "
                 f"held {held} of which {selling} already offered (spot cannot short)"
             )
         return ""
+
+    def _reserved(self, instrument: Instrument, book: OpenOrders) -> Decimal:
+        """What the open buy orders reserve at ``instrument``'s fee (summed once per book;
+        the instrument is kept with the figure, so its id keys the figure safely)."""
+        key = ("reserved", id(instrument))
+        return book.derive(key, partial(_reserved, instrument))[1]
 
     def _margin(
         self,
