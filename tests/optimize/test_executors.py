@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -15,8 +16,11 @@ from tradeforge.backtest import Backtest
 from tradeforge.data.replay import BarSeries
 from tradeforge.model.symbol import Symbol
 from tradeforge.optimize import OptimizeError, ProcessExecutor
+from tradeforge.optimize.objective import Objective, stats_row
 from tradeforge.optimize.result import RUN_COLUMNS
+from tradeforge.optimize.run import BacktestSetup
 from tradeforge.optimize.shared import SEGMENT_PREFIX, SharedBars, attach, pack, unpack
+from tradeforge.optimize.trial import Evaluator, TrialSpec
 from tradeforge.strategies import SmaCross
 
 SHM = Path("/dev/shm")
@@ -51,6 +55,39 @@ def test_vector_trials_run_in_the_pool_too(btc_1h_q1: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(
         pooled.trials.drop(columns=list(RUN_COLUMNS)), serial.trials.drop(columns=list(RUN_COLUMNS))
     )
+
+
+def _spec(bt: Backtest) -> TrialSpec:
+    setup = BacktestSetup.of(bt)
+    return TrialSpec(setup.strategy, setup.config, tuple(setup.instruments), Objective.build())
+
+
+def test_a_trial_keeps_the_statistics_of_the_run(btc_1h_q1: pd.DataFrame) -> None:
+    bt = Backtest(btc_1h_q1, SmaCross, cash=CASH, commission=COMMISSION, symbol="BTC/USDT")
+    evaluator = Evaluator(_spec(bt), list(bt._frames), [])
+    try:
+        outcome = evaluator.evaluate(0, {"fast": 10, "slow": 30})
+    finally:
+        gc.unfreeze()
+    assert outcome.stats == stats_row(bt.run(fast=10, slow=30).stats)
+    assert outcome.values == (outcome.stats["sharpe"],)
+
+
+def test_workers_start_with_the_parents_objects_frozen(btc_1h_q1: pd.DataFrame) -> None:
+    bt = Backtest(btc_1h_q1, SmaCross, cash=CASH, commission=COMMISSION, symbol="BTC/USDT")
+    gc.unfreeze()  # whatever an earlier test left
+    with ProcessExecutor(workers=1) as pool:
+        pool.start(_spec(bt), list(bt._frames), [])
+        assert gc.get_freeze_count() == 0  # given back here
+        assert pool._pool is not None
+        assert pool._pool.submit(gc.get_freeze_count).result() > 0  # never scanned there
+    gc.freeze()  # frozen by someone else: left frozen
+    try:
+        with ProcessExecutor(workers=1) as pool:
+            pool.start(_spec(bt), list(bt._frames), [])
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_bars_round_trip_through_one_shared_block(btc_1h_q1: pd.DataFrame) -> None:

@@ -9,16 +9,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from tradeforge.backtest.engine import EngineRun
-from tradeforge.backtest.equity import equity_curve, utc_index
+from tradeforge.backtest.equity import equity_values, utc_index
 from tradeforge.backtest.stats import (
     CALENDARS,
+    NAT_NS,
     Calendar,
     Stats,
-    compute_stats,
+    TradeColumns,
     equity_returns,
     per_period_rate,
+    stats_of_columns,
 )
 from tradeforge.backtest.vectorized import SignalRun
 from tradeforge.data.replay import BarSeries
@@ -47,40 +50,53 @@ class BacktestResult:
     @cached_property
     def equity(self) -> pd.Series:
         """Equity at every close of the first series."""
+        index = utc_index(self.run.series[0].ts_close)
+        return pd.Series(self._equity_values, index=index, name="equity")
+
+    @cached_property
+    def _equity_values(self) -> NDArray[np.float64]:
         exec_series = {
             s.symbol: s for s in sorted(self.run.series, key=lambda s: -s.timeframe.nanos)
         }
-        return equity_curve(self.portfolio, self.run.series[0], list(exec_series.values()))
+        return equity_values(self.portfolio, self.run.series[0], list(exec_series.values()))
+
+    @cached_property
+    def _trade_columns(self) -> TradeColumns:
+        """The figures of the round trips the statistics read, straight from the trade log."""
+        trades = self.portfolio.trades
+        net = np.array([float(t.net_pnl) for t in trades], dtype=np.float64)
+        cost = np.array([float(t.entry_price * t.size) for t in trades], dtype=np.float64)
+        return TradeColumns(
+            np.array([str(t.symbol) for t in trades], dtype=object),
+            _nanos([t.entry_ts for t in trades]),
+            _nanos([t.exit_ts for t in trades]),
+            net,
+            # net PnL over the entry notional, percent (0 for a notional of 0)
+            np.divide(100.0 * net, cost, out=np.zeros(len(net)), where=cost != 0),
+            np.array([float(t.fees) for t in trades], dtype=np.float64),
+        )
 
     @cached_property
     def trades(self) -> pd.DataFrame:
         """Round trips: entry and exit time and price, side, size, PnL, fees, duration, the
         entry order's tags and the exit order's (``liquidation`` when the venue closed it)."""
-        trades = self.portfolio.trades
-        size = [float(t.size) for t in trades]
-        entry_price = [float(t.entry_price) for t in trades]
-        net = [float(t.net_pnl) for t in trades]
+        trades, columns = self.portfolio.trades, self._trade_columns
         frame = pd.DataFrame(
             {
                 "symbol": [str(t.symbol) for t in trades],
                 "side": [t.side for t in trades],
-                "size": size,
-                "entry_time": _utc([t.entry_ts for t in trades]),
-                "exit_time": _utc([t.exit_ts for t in trades]),
-                "entry_price": entry_price,
+                "size": [float(t.size) for t in trades],
+                "entry_time": utc_index(columns.entry_ns),
+                "exit_time": utc_index(columns.exit_ns),
+                "entry_price": [float(t.entry_price) for t in trades],
                 "exit_price": [
                     float(t.exit_price) if t.exit_price is not None else float("nan")
                     for t in trades
                 ],
                 "pnl": [float(t.pnl) for t in trades],
-                "fees": [float(t.fees) for t in trades],
-                "net_pnl": net,
-                "return_pct": [
-                    100.0 * float(t.net_pnl) / cost
-                    if (cost := float(t.entry_price * t.size))
-                    else 0.0
-                    for t in trades
-                ],
+                "fees": columns.fees,
+                "net_pnl": columns.net_pnl,
+                "return_pct": columns.return_pct,
                 "entry_order": [t.entry_order for t in trades],
                 "exit_order": [t.exit_order for t in trades],
                 "tags": [",".join(t.tags) for t in trades],
@@ -199,6 +215,7 @@ class BacktestResult:
         calendar: str | Calendar | None = None,
         risk_free_rate: float | None = None,
         periods_per_year: float | None = None,
+        by_symbol: bool = True,
     ) -> Stats:
         """The statistics under other conventions than the run's.
 
@@ -210,6 +227,9 @@ class BacktestResult:
             Annual rate; default: the run's ``BacktestConfig.risk_free_rate``.
         periods_per_year : float, optional
             Overrides the calendar (monthly bars default to 12).
+        by_symbol : bool
+            Compute ``per_symbol`` (default); ``False`` leaves it empty and saves its table
+            (a parameter search never reads it).
 
         Returns
         -------
@@ -218,9 +238,10 @@ class BacktestResult:
         config, first = self.run.config, self.run.series[0]
         chosen = calendar if calendar is not None else config.calendar
         hold = float(first.close[-1] / first.open[0] - 1.0) if len(first) else 0.0
-        return compute_stats(
-            self.equity,
-            self.trades,
+        return stats_of_columns(
+            np.asarray(first.ts_close, dtype=np.int64),
+            self._equity_values,
+            self._trade_columns,
             initial_cash=self.portfolio.initial_cash,
             final_equity=self.final_equity,
             fees=self.portfolio.fees,
@@ -231,6 +252,7 @@ class BacktestResult:
             calendar=CALENDARS[chosen] if isinstance(chosen, str) else chosen,
             risk_free_rate=config.risk_free_rate if risk_free_rate is None else risk_free_rate,
             periods_per_year=periods_per_year or (12.0 if first.timeframe.is_calendar else None),
+            by_symbol=by_symbol,
         )
 
     @cached_property
@@ -260,20 +282,18 @@ class BacktestResult:
         return rolling_sharpe(self.bar_returns, max(2, round(periods / 12)), periods, risk_free)
 
     def _exposure(self) -> float:
-        trades = self.trades
+        trades = self._trade_columns
         if not len(trades):
             return 0.0
-        times = pd.DatetimeIndex(self.equity.index).asi8
-        entries = pd.DatetimeIndex(trades["entry_time"]).as_unit("ns").asi8
-        # open trades never exit (NaT: the largest time; fillna with a Timestamp would warn
-        # when the column's unit is not ns)
-        closes = pd.DatetimeIndex(trades["exit_time"]).as_unit("ns")
-        exits = np.where(closes.isna(), np.iinfo(np.int64).max, closes.asi8)
+        times = np.asarray(self.run.series[0].ts_close, dtype=np.int64)
+        entries = trades.entry_ns
+        # open trades never exit (NaT: the largest time)
+        exits = np.where(trades.exit_ns == NAT_NS, np.iinfo(np.int64).max, trades.exit_ns)
         # bars held: entry < t <= exit, counted with a +1/-1 sweep over the sorted times
-        change = np.zeros(len(times) + 1, dtype=np.int64)
-        np.add.at(change, np.searchsorted(times, entries, side="right"), 1)
-        np.add.at(change, np.searchsorted(times, exits, side="right"), -1)
-        return float((np.cumsum(change[:-1]) > 0).mean())
+        size = len(times) + 1
+        opened = np.bincount(np.searchsorted(times, entries, side="right"), minlength=size)
+        closed = np.bincount(np.searchsorted(times, exits, side="right"), minlength=size)
+        return float((np.cumsum((opened - closed)[:-1]) > 0).mean())
 
     def accounting_gap(self) -> Decimal:
         """``final equity - (initial + realized + unrealized - fees - funding)``: zero."""
@@ -354,13 +374,11 @@ def _breaker_row(event: BreakerEvent) -> dict[str, Any]:
 _BREAKER_COLUMNS = ["ts", "breaker", "event", "level", "value", "threshold", "until", "message"]
 
 
-def _utc(stamps: list[int | None]) -> pd.DatetimeIndex:
-    """Nanosecond UTC times (``None``: NaT), converted in one pass."""
-    values = np.array([_NAT if ts is None else ts for ts in stamps], dtype=np.int64)
-    return pd.DatetimeIndex(values.view("datetime64[ns]"), tz="UTC")
+def _nanos(stamps: list[int] | list[int | None]) -> NDArray[np.int64]:
+    """Nanosecond times as int64 (``None``: NaT), converted in one pass."""
+    return np.array([NAT_NS if ts is None else ts for ts in stamps], dtype=np.int64)
 
 
-_NAT = np.iinfo(np.int64).min
 _TRADE_COLUMNS = [
     "symbol",
     "side",

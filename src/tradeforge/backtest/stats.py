@@ -195,6 +195,69 @@ class Stats(_FieldMapping):
 Stats._keys = tuple(f.name for f in fields(Stats))
 
 
+NAT_NS = np.iinfo(np.int64).min
+"""A missing time (NaT) as int64 nanoseconds: the exit time of a trade still open."""
+
+
+@dataclass(frozen=True, slots=True)
+class TradeColumns:
+    """The round trips as the statistics read them: one array per figure, a row per trade.
+
+    Attributes
+    ----------
+    symbol : ndarray of object
+        The symbols, as text.
+    entry_ns, exit_ns : ndarray of int64
+        Entry and exit times, ns UTC; ``exit_ns`` is :data:`NAT_NS` while the trade is open.
+    net_pnl, return_pct, fees : ndarray of float64
+        Net PnL (fees included), net PnL over the entry notional in percent, fees paid.
+    """
+
+    symbol: NDArray[np.object_]
+    entry_ns: NDArray[np.int64]
+    exit_ns: NDArray[np.int64]
+    net_pnl: Floats
+    return_pct: Floats
+    fees: Floats
+
+    def __len__(self) -> int:
+        return len(self.entry_ns)
+
+    @property
+    def closed(self) -> NDArray[np.bool_]:
+        """Which trades are closed."""
+        closed: NDArray[np.bool_] = self.exit_ns != NAT_NS
+        return closed
+
+    @classmethod
+    def of_frame(cls, trades: pd.DataFrame) -> TradeColumns:
+        """The columns of a trades table (``BacktestResult.trades``'s columns; a table without
+        ``exit_time`` has only open trades, one without rows none)."""
+        n = len(trades)
+        if not n or "exit_time" not in trades:
+            zeros = np.zeros(n)
+            return cls(np.full(n, "", dtype=object), np.zeros(n, dtype=np.int64),
+                       np.full(n, NAT_NS, dtype=np.int64), zeros, zeros, zeros)  # fmt: skip
+        return cls(
+            trades["symbol"].astype(str).to_numpy(dtype=object),
+            _ns(trades["entry_time"]),
+            _ns(trades["exit_time"]),
+            trades["net_pnl"].to_numpy(dtype=np.float64),
+            _floats(trades, "return_pct"),
+            _floats(trades, "fees"),
+        )
+
+
+def _floats(trades: pd.DataFrame, column: str) -> Floats:
+    if column not in trades:
+        return np.zeros(len(trades))
+    return trades[column].to_numpy(dtype=np.float64)
+
+
+def _ns(times: pd.Series) -> NDArray[np.int64]:
+    return pd.DatetimeIndex(times).as_unit("ns").asi8
+
+
 def _jsonable(value: object) -> object:
     if isinstance(value, float | np.floating):
         return float(value) if math.isfinite(value) else None
@@ -255,13 +318,69 @@ def compute_stats(
     Stats
         Every statistic; see the module docstring for the conventions and edge cases.
     """
+    return stats_of_columns(
+        pd.DatetimeIndex(equity.index).as_unit("ns").asi8,
+        equity.to_numpy(dtype=np.float64),
+        TradeColumns.of_frame(trades),
+        initial_cash=initial_cash,
+        final_equity=final_equity,
+        fees=fees,
+        funding_paid=funding_paid,
+        buy_and_hold=buy_and_hold,
+        exposure=exposure,
+        bar_seconds=bar_seconds,
+        calendar=calendar,
+        risk_free_rate=risk_free_rate,
+        periods_per_year=periods_per_year,
+        by_symbol="exit_time" in trades,
+    )
+
+
+def stats_of_columns(
+    closes: NDArray[np.int64],
+    equity: Floats,
+    trades: TradeColumns,
+    *,
+    initial_cash: Decimal,
+    final_equity: Decimal,
+    fees: Decimal = Decimal(0),
+    funding_paid: Decimal = Decimal(0),
+    buy_and_hold: float = 0.0,
+    exposure: float = 0.0,
+    bar_seconds: float | None = None,
+    calendar: Calendar = CRYPTO,
+    risk_free_rate: float = 0.0,
+    periods_per_year: float | None = None,
+    by_symbol: bool = True,
+) -> Stats:
+    """:func:`compute_stats` on arrays: the equity curve and the round trips as columns, no
+    DataFrame built (the same figures, bit for bit).
+
+    Parameters
+    ----------
+    closes : ndarray of int64
+        Bar close times, ns UTC (the equity curve's index), at least one.
+    equity : ndarray of float64
+        Equity at every close.
+    trades : TradeColumns
+        The round trips.
+    by_symbol : bool
+        Compute ``per_symbol`` (default); ``False`` leaves it empty, for a caller that never
+        reads it (a parameter search keeps every other statistic of each run).
+    initial_cash, final_equity, fees, funding_paid, buy_and_hold, exposure, bar_seconds,
+    calendar, risk_free_rate, periods_per_year
+        As for :func:`compute_stats`.
+
+    Returns
+    -------
+    Stats
+    """
     if not len(equity):
         raise ValueError("statistics need an equity curve of at least one bar")
-    closes = pd.DatetimeIndex(equity.index).as_unit("ns").asi8
     step = bar_seconds or _median_step(closes)
     periods = periods_per_year or calendar.periods_per_year(step)
     times = np.concatenate(([closes[0] - round(step * 1e9)], closes))
-    values = np.concatenate(([float(initial_cash)], equity.to_numpy(dtype=np.float64)))
+    values = np.concatenate(([float(initial_cash)], equity))
     curve = _curve_stats(values, times, periods, risk_free_rate)
     start, end = pd.Timestamp(times[0], tz="UTC"), pd.Timestamp(times[-1], tz="UTC")
     return Stats(
@@ -276,7 +395,7 @@ def compute_stats(
         funding_paid=funding_paid,
         periods_per_year=periods,
         risk_free_rate=risk_free_rate,
-        per_symbol=_per_symbol(trades),
+        per_symbol=_per_symbol(trades) if by_symbol else {},
         **curve,
         **_trade_stats(trades),
     )
@@ -291,16 +410,18 @@ def _curve_stats(
 ) -> dict[str, Any]:
     returns = equity_returns(values)
     risk_free = per_period_rate(risk_free_rate, periods)
+    volatility, sharpe, sortino = _return_ratios(returns, periods, risk_free)
     growth = cagr(values, float(times[-1] - times[0]) / 1e9 / YEAR_SECONDS)
-    worst = float(drawdowns(values).min())
+    depth = drawdowns(values)
+    worst = float(depth.min())
     return {
         "peak_equity": float(values.max()),
         "cagr_pct": 100.0 * growth,
-        "volatility_ann_pct": 100.0 * annualized_volatility(returns, periods),
-        "sharpe": sharpe_ratio(returns, periods, risk_free),
-        "sortino": sortino_ratio(returns, periods, risk_free),
+        "volatility_ann_pct": 100.0 * volatility,
+        "sharpe": sharpe,
+        "sortino": sortino,
         "calmar": _ratio(growth, -worst),
-        **_drawdown_stats(values, times),
+        **_drawdown_stats(depth, times),
     }
 
 
@@ -318,6 +439,8 @@ def equity_returns(values: Floats) -> Floats:
         ``values[i] / values[i - 1] - 1``, one shorter than ``values``; -1 on the bar where
         equity reaches 0 or below, 0 on the bars after (nothing left to grow).
     """
+    if _positive(values):  # nothing to floor, no zero to divide by: one division
+        return values[1:] / values[:-1] - 1.0
     floored = np.maximum(values, 0.0)
     before = floored[:-1]
     ratio = np.divide(floored[1:], before, out=np.ones(len(before)), where=before > 0)
@@ -336,6 +459,23 @@ def annualized_volatility(returns: Floats, periods: float) -> float:
     if _constant(returns):
         return 0.0
     return float(np.std(returns, ddof=1)) * math.sqrt(periods)
+
+
+def _return_ratios(returns: Floats, periods: float, risk_free: float) -> tuple[float, float, float]:
+    """:func:`annualized_volatility`, :func:`sharpe_ratio` and :func:`sortino_ratio`; without a
+    risk-free rate the excess returns are the returns, and the three share their passes over
+    the array (the same figures)."""
+    if risk_free:
+        return (
+            annualized_volatility(returns, periods),
+            sharpe_ratio(returns, periods, risk_free),
+            sortino_ratio(returns, periods, risk_free),
+        )
+    if _constant(returns):
+        return 0.0, 0.0, 0.0
+    mean, std, root = np.mean(returns), np.std(returns, ddof=1), math.sqrt(periods)
+    downside = math.sqrt(float(np.mean(np.minimum(returns, 0.0) ** 2)))
+    return float(std) * root, float(mean / std) * root, _ratio(float(mean), downside) * root
 
 
 def sharpe_ratio(returns: Floats, periods: float, risk_free: float = 0.0) -> float:
@@ -410,15 +550,22 @@ def drawdowns(values: Floats) -> Floats:
     ndarray
         Drawdown at every point, 0 at a new peak.
     """
+    if _positive(values):  # nothing to floor, every peak above 0: one division
+        return values / np.maximum.accumulate(values) - 1.0
     floored = np.maximum(values, 0.0)
     peak = np.maximum.accumulate(floored)
     return np.divide(floored, peak, out=np.ones(len(peak)), where=peak > 0) - 1.0
 
 
-def _drawdown_stats(values: Floats, times: NDArray[np.int64]) -> dict[str, Any]:
-    """Depth and duration of every drawdown: a run of points below the running peak, from the
-    peak's time to the first point back at it (or the last point when it never recovers)."""
-    depth = drawdowns(values)
+def _positive(values: Floats) -> bool:
+    """Every value above 0 (and none NaN): what makes the floors and guards above no-ops."""
+    return bool(len(values)) and float(values.min()) > 0
+
+
+def _drawdown_stats(depth: Floats, times: NDArray[np.int64]) -> dict[str, Any]:
+    """Depth and duration of every drawdown (``depth``: :func:`drawdowns` at ``times``): a run
+    of points below the running peak, from the peak's time to the first point back at it (or
+    the last point when it never recovers)."""
     edges = np.diff(np.concatenate(([0], (depth < 0).astype(np.int8), [0])))
     starts = np.flatnonzero(edges == 1)  # first point under water; the peak is the one before
     if not len(starts):
@@ -440,24 +587,18 @@ def _mean_duration(lengths: NDArray[np.int64]) -> pd.Timedelta:
     return pd.Timedelta(round(float(lengths.mean()) / 1e9), unit="s")
 
 
-def _closed(trades: pd.DataFrame) -> pd.DataFrame:
-    if not len(trades) or "exit_time" not in trades:
-        return trades.iloc[0:0]
-    return trades[trades["exit_time"].notna()]
-
-
-def _trade_stats(trades: pd.DataFrame) -> dict[str, Any]:
-    closed = _closed(trades)
-    count = len(closed)
+def _trade_stats(trades: TradeColumns) -> dict[str, Any]:
+    closed = trades.closed
+    count = int(np.count_nonzero(closed))
     if not count:
         zero = pd.Timedelta(0)
         return {"trades": 0, "open_trades": len(trades), "win_rate_pct": 0.0,
                 "best_trade_pct": 0.0, "worst_trade_pct": 0.0, "avg_trade_pct": 0.0,
                 "profit_factor": 0.0, "expectancy": 0.0, "sqn": 0.0, "kelly": 0.0,
                 "avg_trade_duration": zero, "max_trade_duration": zero}  # fmt: skip
-    net = closed["net_pnl"].to_numpy(dtype=np.float64)
-    pct = closed["return_pct"].to_numpy(dtype=np.float64)
-    held = _ns(closed["exit_time"]) - _ns(closed["entry_time"])
+    net = trades.net_pnl[closed]
+    pct = trades.return_pct[closed]
+    held = trades.exit_ns[closed] - trades.entry_ns[closed]
     return {
         "trades": count,
         "open_trades": len(trades) - count,
@@ -472,10 +613,6 @@ def _trade_stats(trades: pd.DataFrame) -> dict[str, Any]:
         "avg_trade_duration": _mean_duration(held),
         "max_trade_duration": pd.Timedelta(int(held.max()), unit="ns"),
     }
-
-
-def _ns(times: pd.Series) -> NDArray[np.int64]:
-    return pd.DatetimeIndex(times).as_unit("ns").asi8
 
 
 def profit_factor(net: Floats) -> float:
@@ -513,19 +650,19 @@ def kelly(net: Floats) -> float:
     return win_rate - (1.0 - win_rate) * float(losses.mean()) / float(wins.mean())
 
 
-def _per_symbol(trades: pd.DataFrame) -> dict[str, SymbolStats]:
-    if not len(trades) or "exit_time" not in trades:
+def _per_symbol(trades: TradeColumns) -> dict[str, SymbolStats]:
+    if not len(trades):
         return {}
-    closed = trades["exit_time"].notna().to_numpy()
-    net = trades["net_pnl"].to_numpy(dtype=np.float64)
+    closed = trades.closed
+    net = trades.net_pnl
     table = (
         pd.DataFrame(
             {
-                "symbol": trades["symbol"].astype(str).to_numpy(),
+                "symbol": trades.symbol,
                 "closed": closed.astype(np.int64),
                 "wins": (closed & (net > 0)).astype(np.int64),
                 "pnl": np.where(closed, net, 0.0),
-                "fees": trades["fees"].to_numpy(dtype=np.float64),
+                "fees": trades.fees,
             }
         )
         .groupby("symbol", sort=True)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
@@ -137,7 +138,14 @@ class ProcessExecutor(Executor):
         return self._workers
 
     def start(self, spec: TrialSpec, series: list[BarSeries], detail: list[BarSeries]) -> None:
-        """Write the bars to shared memory and start the workers (each attaches once)."""
+        """Write the bars to shared memory and start the workers (each attaches once).
+
+        Forked workers start with this process's objects frozen (:func:`gc.freeze`): a
+        worker's collector never scans them, so it never writes to their pages, which stay
+        shared instead of being copied into every worker (about 0.2 s of CPU per worker and
+        as much memory as the parent's heap). This process gets them back once the workers
+        are started (unless something else had frozen objects already: then nothing changes).
+        """
         if self.start_method != "fork":
             _check_picklable(spec, self.start_method)
         self._shared = SharedBars(series, detail)
@@ -147,9 +155,16 @@ class ProcessExecutor(Executor):
             initializer=_init_worker,
             initargs=(self._shared.handle, spec),
         )
-        # start every worker now, before anything else (a progress bar) runs a thread
-        for future in [self._pool.submit(os.getpid) for _ in range(self._workers)]:
-            _result(future)
+        freeze = not gc.get_freeze_count()  # objects someone else froze stay as they are
+        if freeze:
+            gc.freeze()
+        try:
+            # start every worker now, before anything else (a progress bar) runs a thread
+            for future in [self._pool.submit(os.getpid) for _ in range(self._workers)]:
+                _result(future)
+        finally:
+            if freeze:
+                gc.unfreeze()
 
     def imap(self, points: Iterable[Point]) -> Iterator[TrialOutcome]:
         """Run the points in the pool, ``2 x workers`` at most in flight."""

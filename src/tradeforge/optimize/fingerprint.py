@@ -20,11 +20,13 @@ import numpy as np
 from tradeforge.data.replay import BarSeries
 from tradeforge.optimize.shared import COLUMNS
 from tradeforge.optimize.trial import TrialSpec
-from tradeforge.persistence.runs import code_hash
 
 
 def study_fingerprint(spec: TrialSpec, series: list[BarSeries], detail: list[BarSeries]) -> str:
     """The SHA-256 (hex) of everything but the parameters that decides a trial's results."""
+    # the store's module (sqlalchemy) only for a stored study: a search in memory never asks
+    from tradeforge.persistence.runs import code_hash  # noqa: PLC0415
+
     digest = hashlib.sha256()
     strategy = spec.strategy
     digest.update(f"{strategy.__module__}.{strategy.__qualname__}".encode())

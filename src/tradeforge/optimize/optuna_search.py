@@ -45,6 +45,7 @@ from tradeforge.optimize.executors import Executor, Point
 from tradeforge.optimize.fingerprint import decode_number, encode_number, point_key
 from tradeforge.optimize.objective import Objective
 from tradeforge.optimize.progress import SearchProgress
+from tradeforge.optimize.search import MODEL_BASED
 from tradeforge.optimize.space import (
     Choice,
     Constraint,
@@ -57,7 +58,7 @@ from tradeforge.optimize.space import (
 from tradeforge.optimize.trial import TrialOutcome
 from tradeforge.persistence.store import Store, display_url, normalize_url
 
-METHODS = ("tpe", "cmaes", "nsga2")
+METHODS = MODEL_BASED
 USER_ATTR = "tradeforge"
 FINGERPRINT_ATTR = "tradeforge_fingerprint"
 MAX_REFUSED = 1_000

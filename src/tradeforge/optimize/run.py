@@ -11,24 +11,25 @@ from typing import TYPE_CHECKING, Any
 from tradeforge.backtest.config import BacktestConfig
 from tradeforge.data.replay import BarSeries
 from tradeforge.model.instrument import Instrument
-from tradeforge.optimize import optuna_search, search
+from tradeforge.optimize import search
 from tradeforge.optimize.errors import OptimizeError
 from tradeforge.optimize.executors import Executor, make_executor
 from tradeforge.optimize.expression import ExpressionConstraint
 from tradeforge.optimize.fingerprint import study_fingerprint
-from tradeforge.optimize.journal import open_journal
 from tradeforge.optimize.objective import GoalSpec, Objective
 from tradeforge.optimize.progress import SearchProgress
 from tradeforge.optimize.result import OptimizeResult
 from tradeforge.optimize.space import Constraint, ParameterSpace
 from tradeforge.optimize.trial import Mode, TrialOutcome, TrialSpec
-from tradeforge.persistence.store import Store
 from tradeforge.strategy.base import Strategy
 
 if TYPE_CHECKING:
     from tradeforge.backtest.facade import Backtest
+    from tradeforge.persistence.store import Store
 
-METHODS = ("grid", "random", *optuna_search.METHODS)
+# optuna (the model-based methods) and the journal's store (a stored grid) are imported by the
+# searches that use them: a grid in memory never waits for them
+METHODS = ("grid", "random", *search.MODEL_BASED)
 DEFAULT_TRIALS = 100
 
 
@@ -128,6 +129,8 @@ def _run_grid(
         points = search.random_points(space, checked.constraint, checked.trials, checked.seed)
     journal = None
     if storage is not None:
+        from tradeforge.optimize.journal import open_journal  # noqa: PLC0415 - see METHODS
+
         journal = open_journal(
             storage, name, fingerprint, strategy=space.strategy,
             objective=checked.spec.objective.describe(), space=_json_ready(space.describe()),
@@ -156,6 +159,9 @@ def _run_optuna(
     fingerprint: str,
     progress: bool | None,
 ) -> list[TrialOutcome]:
+    from tradeforge.optimize import optuna_search  # noqa: PLC0415 - see METHODS
+    from tradeforge.persistence.store import Store  # noqa: PLC0415 - see METHODS
+
     if isinstance(storage, Store):
         raise OptimizeError("optuna searches take a storage URL, not a Store")
     with optuna_search.quiet_optuna():

@@ -9,17 +9,23 @@ are read back instead of run (see :mod:`tradeforge.optimize.journal`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tradeforge.optimize.errors import OptimizeError
 from tradeforge.optimize.executors import Executor, Point
 from tradeforge.optimize.fingerprint import point_key
-from tradeforge.optimize.journal import Journal, StoredPoint
 from tradeforge.optimize.progress import SearchProgress
 from tradeforge.optimize.space import Constraint, ParameterSpace
 from tradeforge.optimize.trial import TrialOutcome
+
+if TYPE_CHECKING:  # the journal's store (alembic, the migrations) only for a stored study
+    from tradeforge.optimize.journal import Journal, StoredPoint
+
+MODEL_BASED = ("tpe", "cmaes", "nsga2")
+"""The model-based methods (:mod:`~tradeforge.optimize.optuna_search`), named here so that
+checking a method does not import optuna (half a second)."""
 
 
 def grid_points(space: ParameterSpace, constraint: Constraint | None) -> list[dict[str, Any]]:

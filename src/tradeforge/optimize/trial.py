@@ -21,6 +21,8 @@ import pandas as pd
 
 from tradeforge.backtest.config import BacktestConfig
 from tradeforge.backtest.facade import Backtest
+from tradeforge.backtest.result import BacktestResult
+from tradeforge.backtest.stats import Stats
 from tradeforge.data.replay import BarSeries
 from tradeforge.model.instrument import Instrument
 from tradeforge.optimize.objective import Objective, stats_row
@@ -144,12 +146,12 @@ class Evaluator:
             return TrialOutcome(index, params, (math.nan,) * goals, error=str(error),
                                 seconds=time.perf_counter() - start, worker=os.getpid(),
                                 peak_rss_mb=peak_rss_mb())  # fmt: skip
-        row = stats_row(result.stats)
+        row = stats_row(_kept_stats(result))
         values = self.spec.objective.values(result, row)
         return TrialOutcome(index, params, values, row, seconds=time.perf_counter() - start,
                             worker=os.getpid(), peak_rss_mb=peak_rss_mb())  # fmt: skip
 
-    def _run(self, params: dict[str, Any]) -> Any:
+    def _run(self, params: dict[str, Any]) -> BacktestResult | VectorRun:
         if self.spec.mode == "event":
             return self.backtest.run(**params)
         result = self.backtest.run_vectorized(
@@ -158,6 +160,14 @@ class Evaluator:
         if self._index is None:
             self._index = close_index(result.series.ts_close)
         return VectorRun(result, self.backtest.config, self._index)
+
+
+def _kept_stats(result: BacktestResult | VectorRun) -> Stats:
+    """The statistics a trial keeps: an event-driven run's without the per-symbol breakdown,
+    which no row holds (the same figures as ``result.stats``, without its table)."""
+    if isinstance(result, BacktestResult):
+        return result.stats_with(by_symbol=False)
+    return result.stats
 
 
 def build_backtest(spec: TrialSpec, series: list[BarSeries], detail: list[BarSeries]) -> Backtest:
