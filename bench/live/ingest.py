@@ -2,13 +2,16 @@
 
 Usage, from the repository root::
 
-    python -m bench.live.ingest [--messages 300000] [--symbols 9]
+    python -m bench.live.ingest [--messages 300000] [--symbols 9] [--no-book]
 
 **Set-up.** A sandbox venue in a child process (:mod:`bench.live.venue_process`) replays the
 bundled hourly bars of up to nine Binance pairs, paused; its market model prints 151 trades
 per bar (``steps_per_leg=50``). This process subscribes, through the real ccxt client and
 :class:`~tradeforge.adapters.ccxt.CcxtDataClient` on the adapters' loop thread, to each
-pair's trade stream and order book (``@trade`` and ``@depth``: one message each per trade).
+pair's trade stream and order book (``@trade`` and ``@depth``: one message each per trade;
+``--no-book``: the trades only). The synthetic book is 20 levels a tick apart that move with
+the last price, so a depth update carries every level a trade's move shifted: up to 80 when
+the hour's range is wide, far more than a venue's typical update (ccxt applies each level).
 Trades reach the kernel's thread as :class:`~tradeforge.model.market_data.TradeTick` through
 the :class:`~tradeforge.adapters.ccxt.loop.Inbox`; the books as
 :class:`~tradeforge.model.orderbook.OrderBookSnapshot` of the top 20 levels (ccxt folds the
@@ -19,7 +22,7 @@ frames wait on the socket, so the client, not the venue, sets the pace. The rate
 frames ccxt handled (counted at ``handle_message``) over the time from the first to the last
 one. Passes when every trade reached the kernel once, in order (per pair, trade ids without
 a gap or repeat: nothing refilled over REST, nothing lost) and every depth update was applied
-(the last book's update id is the venue's last).
+(ccxt's book stands at the venue's last update id).
 """
 
 from __future__ import annotations
@@ -87,7 +90,9 @@ class Intake:
             self.books[item.symbol] = item.sequence or 0
 
 
-def subscribe(address: VenueAddress, pairs: tuple[str, ...], intake: Intake) -> Any:
+def subscribe(
+    address: VenueAddress, pairs: tuple[str, ...], intake: Intake, book: bool = True
+) -> Any:
     """Start the streams of ``pairs`` on a loop thread; (loop, inbox, data client)."""
     keys = Credentials(address.api_key, address.api_secret)
     session = build_session("binance", url=address.http_url, credentials=keys)
@@ -97,7 +102,8 @@ def subscribe(address: VenueAddress, pairs: tuple[str, ...], intake: Intake) -> 
     loop.run(data.load_markets())
     for pair in pairs:
         loop.spawn(pump(data.watch_trades(pair), inbox))
-        loop.spawn(pump(data.watch_book(pair, depth=20), inbox))
+        if book:
+            loop.spawn(pump(data.watch_book(pair, depth=20), inbox))
     return loop, inbox, data
 
 
@@ -110,15 +116,18 @@ def wait(condition: Any, what: str, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def run(venue: VenueProcess, pairs: tuple[str, ...], messages: int, backlog: int) -> Intake:
+def run(
+    venue: VenueProcess, pairs: tuple[str, ...], messages: int, backlog: int, book: bool
+) -> Intake:
     """Warm up (an hour of market), then time ``messages`` frames."""
     intake = Intake()
-    loop, inbox, data = subscribe(venue.require_address(), pairs, intake)
+    loop, inbox, data = subscribe(venue.require_address(), pairs, intake, book)
     try:
-        wait(lambda: venue.ask("streams") == 2 * len(pairs), "the subscriptions")
+        streams = 2 * len(pairs) if book else len(pairs)
+        wait(lambda: venue.ask("streams") == streams, "the subscriptions")
         venue.ask("feed", (1, backlog, HOUR_MS))
         deadline = time.monotonic() + 120
-        while len(intake.books) < len(pairs) and time.monotonic() < deadline:
+        while book and len(intake.books) < len(pairs) and time.monotonic() < deadline:
             inbox.drain(intake.deliver, timeout=0.05)
         measured = Intake(trades=intake.trades, books=intake.books)
         intake.__dict__.update(measured.__dict__)  # the counters start again, the checks go on
@@ -170,13 +179,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=300_000, help="frames timed")
     parser.add_argument("--symbols", type=int, default=len(PAIRS), choices=range(1, 10))
     parser.add_argument("--backlog", type=int, default=5_000, help="frames kept waiting")
+    parser.add_argument("--no-book", action="store_true", help="the trade streams only")
     args = parser.parse_args(argv)
     pairs = PAIRS[: args.symbols]
     with VenueProcess(venue_settings(pairs)) as venue:
-        intake = run(venue, pairs, args.messages, args.backlog)
+        intake = run(venue, pairs, args.messages, args.backlog, not args.no_book)
     seconds = (intake.last_ns - intake.first_ns) / 1e9
     trades = sum(len(ids) for ids in intake.trades.values())
-    print(f"{len(pairs)} pairs, @trade + @depth each: {intake.frames:,} frames in {seconds:.2f} s")
+    streams = "@trade" if args.no_book else "@trade + @depth"
+    print(f"{len(pairs)} pairs, {streams} each: {intake.frames:,} frames in {seconds:.2f} s")
     print(f"  ingest        {intake.frames / seconds:10,.0f} messages/s")
     print(f"  trade ticks   {trades / seconds:10,.0f} /s reached the kernel's thread")
     print(f"  book reads    {intake.book_reads / seconds:10,.0f} /s (top 20 levels each)")
