@@ -104,3 +104,21 @@ class Protected(Strategy):
             parent_order_id=entry.client_order_id,
         )  # fmt: skip
         self.submit(OrderList.oto(list_id, entry, [exit_]))
+
+
+class Bracketed(Strategy):
+    """On its first live bar, once: a limit buy ``offset`` under the close with a stop loss
+    ``loss`` under the entry and a take profit ``gain`` above it (a bracket)."""
+
+    quantity: float = 0.001
+    offset: float = 0.001
+    loss: float = 0.05
+    gain: float = 0.01
+
+    def on_bar(self, bar: BarView) -> None:
+        if not getattr(self, "placed", False):
+            self.placed = True
+            entry = bar.close * (1 - self.offset)
+            self.buy(
+                self.quantity, limit=entry, sl=entry * (1 - self.loss), tp=entry * (1 + self.gain)
+            )

@@ -72,3 +72,36 @@ def test_an_exit_waits_again_for_its_entry_and_goes_with_it(
     assert third.node.kernel.execution.orders[stop].status is OrderStatus.CANCELED
     assert third.node.kernel.execution.open_orders() == []
     third.node.stop()
+
+
+def test_a_bracket_s_exits_rest_at_the_venue_as_one_oco_list(
+    server: SandboxServer, store: Store
+) -> None:
+    """On a spot venue two resting exits would each lock the coin (the second refused); the
+    node places them as Binance's OCO list: both rest, a fill of one expires the other."""
+    config = settings(server, "live", strategies=[strategy("Bracketed", offset=0.0)])
+    driver = start_node(config, store, server)
+    driver.bars(1)
+    orders = driver.node.kernel.execution.orders
+    entry = next(c for c in orders if c.endswith("-E"))
+    stop, take = sorted(c for c in orders if c != entry)  # ...-SL, ...-TP
+    for _ in range(50):
+        if orders[entry].status is OrderStatus.FILLED:
+            break
+        driver.bars(1)
+    driver.commands_done()
+    driver.settle()
+    assert orders[entry].status is OrderStatus.FILLED
+    assert venue_open(server) == [stop, take]
+    assert [orders[c].status for c in (stop, take)] == [OrderStatus.ACCEPTED] * 2
+    for _ in range(400):
+        if orders[take].is_closed or orders[stop].is_closed:
+            break
+        driver.bars(1)
+    driver.settle()
+    # the take profit filled; the venue expired the stop loss with it (Binance's OCO)
+    assert (orders[take].status, orders[stop].status) == (OrderStatus.FILLED, OrderStatus.EXPIRED)
+    assert orders[take].avg_px == orders[take].price
+    assert venue_open(server) == []
+    assert driver.node.portfolio.position(orders[entry].symbol).signed_qty == 0
+    driver.node.stop()

@@ -431,11 +431,25 @@ class ExecutionEngine:
         self._cancel_siblings(cid, keep=False)
         if order.is_closed:
             children = self._held.pop(cid, None)
-            if children:
+            if children and not self._send_oco(order, children):
                 if len(children) > 1:
                     self._link_oco([c.client_order_id for c in children])
                 for child in children:
                     self._send(child, None)
+
+    def _send_oco(self, parent: Order, children: list[Order]) -> bool:
+        """Send two exits as one OCO list when the venue can hold them so (on a spot venue
+        each would lock the coin: the second sent apart is refused); False: not sent."""
+        fits, submit = (
+            getattr(self.venue, "fits_oco", None),
+            getattr(self.venue, "submit_oco", None),
+        )
+        if fits is None or submit is None or not fits(children):
+            return False
+        for child in children:
+            self._mark_submitted(child)
+        submit(children, parent.order_list_id or f"L-{parent.client_order_id}")
+        return True
 
     def _cancel_siblings(self, cid: str, *, keep: bool) -> None:
         siblings = self._oco.pop(cid, None)

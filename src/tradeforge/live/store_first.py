@@ -101,6 +101,18 @@ class StoreFirstClient:
         their cancellation when it closes unfilled), so a restarted node finds them."""
         self.journal.record_all(orders, new=True)
 
+    def fits_oco(self, orders: list[Order]) -> bool:
+        """Whether the venue places ``orders`` (two exits) as one OCO list."""
+        fits = getattr(self.venue, "fits_oco", None)
+        return fits is not None and bool(fits(orders))
+
+    def submit_oco(self, orders: list[Order], list_id: str) -> None:
+        """Store two exits that :meth:`fits_oco`, then send them as one OCO list."""
+        self.journal.record_all(orders, new=True)
+        for order in orders:
+            self._tell(order, order.last_event)
+        self.venue.submit_oco(orders, list_id)  # type: ignore[attr-defined]
+
     def submit_order_list(self, orders: OrderList) -> None:
         """Store every order of the list, then send it (venues with native lists)."""
         self.journal.record_all(orders.orders, new=True)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from tradeforge.adapters.ccxt.breaker import ConnectionMonitor, ConnectionSink, LatencySink
 from tradeforge.adapters.ccxt.execution_core import ExecutionCore, ExecutionSettings
 from tradeforge.adapters.ccxt.loop import Inbox, LoopThread
+from tradeforge.adapters.ccxt.oco import oco_pair
 from tradeforge.adapters.ccxt.order_tracker import OrderTracker
 from tradeforge.adapters.ccxt.replies import (
     VenueOrder,
@@ -169,6 +170,17 @@ class CcxtExecutionClient:
     def submit_order(self, order: Order, quote_quantity: Decimal | None = None) -> None:
         """Send ``order``; the venue's answer arrives as events."""
         self._command(self.core.submit(order, quote_quantity))
+
+    def fits_oco(self, orders: list[Order]) -> bool:
+        """Whether the venue places ``orders`` (two exits) as one OCO list
+        (:func:`~.oco.oco_pair`, and the profile's ``oco_method``)."""
+        return self.session.profile.oco_method is not None and oco_pair(orders) is not None
+
+    def submit_oco(self, orders: list[Order], list_id: str) -> None:
+        """Send two exits that :meth:`fits_oco` as one OCO list; the answers come as events."""
+        pair = oco_pair(orders)
+        assert pair is not None, "check fits_oco first"
+        self._command(self.core.submit_oco(*pair, list_id))
 
     def submit_order_list(self, orders: OrderList) -> None:
         """Not supported: the execution engine emulates order lists on this venue."""

@@ -40,6 +40,7 @@ from tradeforge.adapters.ccxt.errors import (
     VenueError,
     VenueRefusedError,
 )
+from tradeforge.adapters.ccxt.oco import oco_params
 from tradeforge.adapters.ccxt.order_request import OrderRequest, build_request
 from tradeforge.adapters.ccxt.order_tracker import OrderTracker, Tracked
 from tradeforge.adapters.ccxt.replies import (
@@ -203,6 +204,37 @@ class ExecutionCore:
                 self._spawn(self._settle_in_doubt(tracked))
             else:
                 self.tracker.rejected(tracked, str(outcome))
+
+    async def submit_oco(self, take: Order, stop: Order, list_id: str) -> None:
+        """Place two exits as one OCO list at the venue (:mod:`.oco`), sent once: an unknown
+        outcome leaves both legs in doubt until reconciled by their client ids."""
+        async with self._lock(stop.client_order_id):
+            legs = []
+            for order in (take, stop):
+                self.orders[order.client_order_id] = order
+                legs.append(self.tracker.track(order, order.client_order_id))
+            try:
+                params = oco_params(self.exchange, take, stop, list_id)
+                method = self.session.profile.oco_method
+                assert method is not None, "the venue has no OCO list"
+                reply = await self.session.once(method, params)
+            except CircuitOpenError as error:
+                for tracked in legs:
+                    self.tracker.rejected(tracked, f"not sent: {error}")
+                return
+            except (TransientVenueError, MalformedReplyError) as error:
+                _log.warning("OCO %s: outcome unknown (%s)", list_id, error)
+                for tracked in legs:
+                    self.in_doubt.add(tracked.client_order_id)
+                    self._spawn(self._settle_in_doubt(tracked))
+                return
+            except VenueError as error:
+                for tracked in legs:
+                    self.tracker.rejected(tracked, str(error))
+                return
+            market = self.exchange.market(str(stop.symbol))
+            for raw in reply.get("orderReports") or []:
+                self._report(parse_order(self.exchange.parse_order(raw, market)))
 
     async def _place(self, request: OrderRequest, tracked: Tracked) -> Outcome:
         """Send ``request`` until the venue has it or refuses it; never twice blindly.

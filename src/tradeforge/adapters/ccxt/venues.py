@@ -61,6 +61,9 @@ class VenueProfile:
         A jump in the streamed ids is then refilled over REST; None: losses go unseen.
     trade_id_param : str
         The ``fetch_trades`` param holding the first id of a page.
+    oco_method : str or None
+        The ccxt method that places a position's two exits as one OCO list (Binance:
+        ``privatePostOrderListOco``); None: the engine sends them one by one.
     max_in_flight : int
         REST requests on the wire at once; more wait their turn before they are sent (a
         burst of orders otherwise queues inside the HTTP client, where ccxt's timeout runs,
@@ -79,6 +82,7 @@ class VenueProfile:
     ticker_params: Mapping[str, Any] = field(default_factory=dict)
     trade_history: Mapping[str, Any] | None = None
     trade_id_param: str = "fromId"
+    oco_method: str | None = None
     max_in_flight: int = 16
 
     def page_limit(self, exchange: Any) -> int:
@@ -132,6 +136,7 @@ PROFILES: Mapping[str, VenueProfile] = MappingProxyType({
         max_client_order_id=36,
         ticker_params=MappingProxyType({"name": "ticker"}),
         trade_history=MappingProxyType({"fetchTradesMethod": "publicGetHistoricalTrades"}),
+        oco_method="privatePostOrderListOco",
     ),
 })  # fmt: skip
 """The venues tradeforge knows the quirks of; others get :func:`default_profile`."""
