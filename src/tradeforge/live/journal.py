@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from tradeforge.model.events import OrderFilled
 from tradeforge.model.orders import Order
@@ -110,45 +110,26 @@ class OrderJournal:
         through :meth:`OrderRepository.save`.
         """
         batch = list(orders)
-        known = {c: self._stored[c] for o in batch if (c := o.client_order_id) in self._stored}
-        if new or len(known) == len(set(o.client_order_id for o in batch)):
-            written = self._append(batch, known)
-        else:
-            written = self._save(batch, known)
-        self._stored.update(written)  # only once committed
-
-    def _append(
-        self, orders: list[Order], known: dict[str, tuple[int, int]]
-    ) -> dict[str, tuple[int, int]]:
-        """The fast path: new orders inserted, known ones appended to, on a plain connection."""
-        written = dict(known)
-        with self.store.transaction() as connection:
-            for order in orders:
+        written = {c: self._stored[c] for o in batch if (c := o.client_order_id) in self._stored}
+        fast = new or len(written) == len({o.client_order_id for o in batch})
+        # the fast path needs no ORM session: a plain connection and Core statements
+        unit = self.store.transaction() if fast else self.store.session()
+        with unit as held:
+            if isinstance(held, Connection):
+                connection, repository = held, None
+            else:
+                connection, repository = held.connection(), OrderRepository(held, actor=self.actor)
+            for order in batch:
                 cid = order.client_order_id
                 if cid in written:
-                    row_id = written[cid][0]
-                    append_events(connection, order, row_id, written[cid][1], self.actor)
-                else:
+                    row_id, stored = written[cid]
+                    append_events(connection, order, row_id, stored, self.actor)
+                elif repository is None:
                     row_id = insert_order(connection, order, self.venue, self.actor)
-                written[cid] = (row_id, len(order.events))
-        return written
-
-    def _save(
-        self, orders: list[Order], known: dict[str, tuple[int, int]]
-    ) -> dict[str, tuple[int, int]]:
-        """Orders this journal has not written (restored ones): through the ORM."""
-        written = dict(known)
-        with self.store.session() as session:
-            repository = OrderRepository(session, actor=self.actor)
-            for order in orders:
-                cid = order.client_order_id
-                if cid in written:
-                    repository.append_new(order, written[cid][0], written[cid][1])
-                    row_id = written[cid][0]
-                else:
+                else:  # not written by this journal: looked up through the ORM
                     row_id = repository.save(order, venue=self.venue).id
                 written[cid] = (row_id, len(order.events))
-        return written
+        self._stored.update(written)  # only once committed
 
     def orders(self) -> list[Order]:
         """Every order of the venue, rebuilt from its events, oldest first (the journal
