@@ -105,3 +105,54 @@ def test_a_bracket_s_exits_rest_at_the_venue_as_one_oco_list(
     assert venue_open(server) == []
     assert driver.node.portfolio.position(orders[entry].symbol).signed_qty == 0
     driver.node.stop()
+
+
+def test_an_oco_list_working_at_a_restart_stays_the_venue_s(
+    server: SandboxServer, store: Store
+) -> None:
+    """The bracket's exits rest as one OCO list while the node is down; the restarted node
+    restores both legs as working and leaves the list to the venue (no emulated link, no
+    cancel of its own): the take profit's fill expires the stop loss at the venue. (The
+    restarted strategy places a bracket of its own on its first bar.)"""
+    config = settings(
+        server, "live", strategies=[strategy("Bracketed", offset=0.0)],
+        shutdown={"orders": "leave"},
+    )  # fmt: skip
+    first = start_node(config, store, server)
+    first.bars(1)
+    orders = first.node.kernel.execution.orders
+    entry = next(c for c in orders if c.endswith("-E"))
+    stop, take = sorted(c for c in orders if c != entry)
+    for _ in range(50):
+        if orders[entry].status is OrderStatus.FILLED:
+            break
+        first.bars(1)
+    first.commands_done()
+    first.settle()
+    assert venue_open(server) == [stop, take]
+    first.node.stop()
+    second = start_node(config, store, server)
+    execution = second.node.kernel.execution
+    orders = execution.orders
+    assert [orders[c].status for c in (stop, take)] == [OrderStatus.ACCEPTED] * 2
+    assert execution._oco == {}  # the venue holds the list
+    assert sorted(o.client_order_id for o in execution.open_orders()) == [stop, take]
+    cancels: list[str] = []
+    real_cancel = execution.venue.cancel_order
+
+    def cancel_order(cid: str, reason: str = "canceled") -> bool:
+        cancels.append(cid)
+        return real_cancel(cid, reason)
+
+    execution.venue.cancel_order = cancel_order  # type: ignore[method-assign]
+    for _ in range(400):
+        if orders[take].is_closed or orders[stop].is_closed:
+            break
+        second.bars(1)
+    second.settle()
+    assert (orders[take].status, orders[stop].status) == (OrderStatus.FILLED, OrderStatus.EXPIRED)
+    assert cancels == []
+    rest = ccxt.binance(server.ccxt_config())
+    at_venue = {o["clientOrderId"]: o["status"] for o in rest.fetch_orders("BTC/USDT")}
+    assert (at_venue[take], at_venue[stop]) == ("closed", "expired")
+    second.node.stop()

@@ -193,7 +193,8 @@ class ExecutionEngine:
             self._held[parent] = children
             self._drop_held(parent, "parent closed unfilled while the node was down")
         for group in plan.oco:
-            self._link_oco(group)
+            if not self._venue_holds_oco([self.orders[cid] for cid in group]):
+                self._link_oco(group)
         for order in plan.trailing:
             offset = order.trailing_offset
             assert offset is not None
@@ -266,9 +267,10 @@ class ExecutionEngine:
                 self._mark_submitted(order)
             self.venue.submit_order_list(orders)
         elif orders.contingency is ContingencyType.OCO:
-            self._link_oco([o.client_order_id for o in orders.orders])
-            for order in orders.orders:
-                self._send(order, None)
+            if not self._send_oco(list(orders.orders), orders.order_list_id):
+                self._link_oco([o.client_order_id for o in orders.orders])
+                for order in orders.orders:
+                    self._send(order, None)
         else:
             self._held[first.client_order_id] = list(orders.orders[1:])
             self._remember(list(orders.orders[1:]))
@@ -431,25 +433,27 @@ class ExecutionEngine:
         self._cancel_siblings(cid, keep=False)
         if order.is_closed:
             children = self._held.pop(cid, None)
-            if children and not self._send_oco(order, children):
+            list_id = order.order_list_id or f"L-{cid}"
+            if children and not self._send_oco(children, list_id):
                 if len(children) > 1:
                     self._link_oco([c.client_order_id for c in children])
                 for child in children:
                     self._send(child, None)
 
-    def _send_oco(self, parent: Order, children: list[Order]) -> bool:
+    def _send_oco(self, orders: list[Order], list_id: str) -> bool:
         """Send two exits as one OCO list when the venue can hold them so (on a spot venue
         each would lock the coin: the second sent apart is refused); False: not sent."""
-        fits, submit = (
-            getattr(self.venue, "fits_oco", None),
-            getattr(self.venue, "submit_oco", None),
-        )
-        if fits is None or submit is None or not fits(children):
+        if not self._venue_holds_oco(orders):
             return False
-        for child in children:
-            self._mark_submitted(child)
-        submit(children, parent.order_list_id or f"L-{parent.client_order_id}")
+        for order in orders:
+            self._mark_submitted(order)
+        self.venue.submit_oco(orders, list_id)  # type: ignore[attr-defined]
         return True
+
+    def _venue_holds_oco(self, orders: list[Order]) -> bool:
+        """Whether the venue keeps ``orders`` as one native OCO list (nothing to emulate)."""
+        fits = getattr(self.venue, "fits_oco", None)
+        return fits is not None and hasattr(self.venue, "submit_oco") and bool(fits(orders))
 
     def _cancel_siblings(self, cid: str, *, keep: bool) -> None:
         siblings = self._oco.pop(cid, None)

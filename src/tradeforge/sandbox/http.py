@@ -52,8 +52,9 @@ async def enter(request: Request, weight: int = 1) -> Sandbox:
         await request.body()
         await asyncio.sleep(sandbox.faults.latency_ms / 1000)
     fault = sandbox.faults.next_http_fault()
-    if fault is not None:
+    if fault is not None and not fault.executed:
         raise HttpFaultError(fault)
+    request.state.lost_answer = fault  # executed, then answered with the fault
     request.state.weight = sandbox.weights.take(weight)
     sandbox.catch_up()
     return sandbox
@@ -95,11 +96,22 @@ async def _body(request: Request) -> str:
         raise errors.illegal_characters("body", "utf-8 form data") from None
 
 
-def reply(request: Request, body: Any) -> JSONResponse:
-    """Publish the request's changes, then answer ``body`` as JSON."""
+def reply(request: Request, body: Any) -> Response:
+    """Publish the request's changes, then answer ``body`` as JSON (or the injected fault
+    that replaces the answer of an executed request)."""
     sandbox_of(request).publish()
+    lost = _lost_answer(request)
+    if lost is not None:
+        return lost
     weight = getattr(request.state, "weight", 0)
     return JSONResponse(body, headers={WEIGHT_HEADER: str(weight)})
+
+
+def _lost_answer(request: Request) -> Response | None:
+    fault: HttpFault | None = getattr(request.state, "lost_answer", None)
+    if fault is None:
+        return None
+    return Response(fault.body, fault.status, dict(fault.headers), fault.media_type)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -108,12 +120,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BinanceError)
     async def binance_error(request: Request, error: BinanceError) -> Response:
         sandbox_of(request).publish()
+        lost = _lost_answer(request)
+        if lost is not None:
+            return lost
         return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
     @app.exception_handler(HttpFaultError)
     async def injected(request: Request, error: HttpFaultError) -> Response:
-        fault = error.fault
-        return Response(fault.body, fault.status, dict(fault.headers), fault.media_type)
+        request.state.lost_answer = error.fault
+        answer = _lost_answer(request)
+        assert answer is not None
+        return answer
 
     @app.exception_handler(StarletteHTTPException)
     async def not_found(request: Request, error: StarletteHTTPException) -> Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from tradeforge.sandbox import errors, wire
 from tradeforge.sandbox.core import Sandbox
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v3")
 
 
 @router.post("/order")
-async def new_order(request: Request) -> JSONResponse:
+async def new_order(request: Request) -> Response:
     """Place an order (MARKET, LIMIT, LIMIT_MAKER, STOP_LOSS[_LIMIT], TAKE_PROFIT[_LIMIT])."""
     sandbox, params = await signed_params(request)
     order = parse_order(params)
@@ -35,7 +35,7 @@ async def new_order(request: Request) -> JSONResponse:
 
 
 @router.post("/order/test")
-async def test_order(request: Request) -> JSONResponse:
+async def test_order(request: Request) -> Response:
     """Check an order as :func:`new_order` would, without placing it."""
     sandbox, params = await signed_params(request)
     sandbox.venue.check(parse_order(params))
@@ -43,14 +43,14 @@ async def test_order(request: Request) -> JSONResponse:
 
 
 @router.get("/order")
-async def query_order(request: Request) -> JSONResponse:
+async def query_order(request: Request) -> Response:
     """One order, by ``orderId`` or ``origClientOrderId``."""
     sandbox, params = await signed_params(request, 4)
     return reply(request, wire.order(_find(sandbox, params)))
 
 
 @router.delete("/order")
-async def cancel_order(request: Request) -> JSONResponse:
+async def cancel_order(request: Request) -> Response:
     """Cancel an open order (an OCO leg cancels its whole list)."""
     sandbox, params = await signed_params(request)
     try:
@@ -65,7 +65,7 @@ async def cancel_order(request: Request) -> JSONResponse:
 
 
 @router.get("/openOrders")
-async def open_orders(request: Request) -> JSONResponse:
+async def open_orders(request: Request) -> Response:
     """The open orders of ``symbol``, or of every market."""
     sandbox, params = await signed_params(request, 6)
     tape = _tape(sandbox, params, required=False)
@@ -74,7 +74,7 @@ async def open_orders(request: Request) -> JSONResponse:
 
 
 @router.delete("/openOrders")
-async def cancel_open_orders(request: Request) -> JSONResponse:
+async def cancel_open_orders(request: Request) -> Response:
     """Cancel every open order of ``symbol``."""
     sandbox, params = await signed_params(request)
     tape = _tape(sandbox, params)
@@ -85,7 +85,7 @@ async def cancel_open_orders(request: Request) -> JSONResponse:
 
 
 @router.get("/allOrders")
-async def all_orders(request: Request) -> JSONResponse:
+async def all_orders(request: Request) -> Response:
     """Orders of ``symbol`` from ``orderId`` on, or in a time range, oldest first."""
     sandbox, params = await signed_params(request, 20)
     tape = _tape(sandbox, params)
@@ -102,7 +102,7 @@ async def all_orders(request: Request) -> JSONResponse:
 
 
 @router.get("/myTrades")
-async def my_trades(request: Request) -> JSONResponse:
+async def my_trades(request: Request) -> Response:
     """The account's fills in ``symbol``, oldest first."""
     sandbox, params = await signed_params(request, 20)
     tape = _tape(sandbox, params)
@@ -118,7 +118,7 @@ async def my_trades(request: Request) -> JSONResponse:
 
 
 @router.get("/account")
-async def account(request: Request) -> JSONResponse:
+async def account(request: Request) -> Response:
     """Balances: free (available to new orders) and locked (resting orders, OCO lists)."""
     sandbox, params = await signed_params(request, 20)
     if (params.text("omitZeroBalances") or "false").lower() == "true":
@@ -132,7 +132,7 @@ async def account(request: Request) -> JSONResponse:
 
 
 @router.post("/orderList/oco")
-async def new_oco(request: Request) -> JSONResponse:
+async def new_oco(request: Request) -> Response:
     """Place an OCO list (``aboveType``/``belowType``)."""
     sandbox, params = await signed_params(request)
     oco = parse_oco(params)
@@ -141,7 +141,7 @@ async def new_oco(request: Request) -> JSONResponse:
 
 
 @router.post("/order/oco")
-async def new_legacy_oco(request: Request) -> JSONResponse:
+async def new_legacy_oco(request: Request) -> Response:
     """Place an OCO list the deprecated way (``price``, ``stopPrice``, ``stopLimitPrice``)."""
     sandbox, params = await signed_params(request)
     oco = parse_legacy_oco(params)
@@ -150,7 +150,7 @@ async def new_legacy_oco(request: Request) -> JSONResponse:
 
 
 @router.delete("/orderList")
-async def cancel_list(request: Request) -> JSONResponse:
+async def cancel_list(request: Request) -> Response:
     """Cancel an OCO list by ``orderListId`` or ``listClientOrderId``."""
     sandbox, params = await signed_params(request)
     listed = _find_list(sandbox, params, errors.unknown_order_cancel())
@@ -161,7 +161,7 @@ async def cancel_list(request: Request) -> JSONResponse:
 
 
 @router.get("/orderList")
-async def query_list(request: Request) -> JSONResponse:
+async def query_list(request: Request) -> Response:
     """One OCO list."""
     sandbox, params = await signed_params(request, 4)
     listed = _find_list(sandbox, params, errors.no_such_order())
@@ -169,7 +169,7 @@ async def query_list(request: Request) -> JSONResponse:
 
 
 @router.get("/openOrderList")
-async def open_lists(request: Request) -> JSONResponse:
+async def open_lists(request: Request) -> Response:
     """The OCO lists still executing."""
     sandbox, _ = await signed_params(request, 6)
     lists = [lst for lst in sandbox.venue.lists.values() if lst.is_open]
@@ -177,7 +177,7 @@ async def open_lists(request: Request) -> JSONResponse:
 
 
 @router.get("/allOrderList")
-async def all_lists(request: Request) -> JSONResponse:
+async def all_lists(request: Request) -> Response:
     """Every OCO list, oldest first."""
     sandbox, params = await signed_params(request, 20)
     limit = params.limit("limit", 500, 1000)
@@ -189,14 +189,14 @@ async def all_lists(request: Request) -> JSONResponse:
 
 
 @router.post("/userDataStream")
-async def new_listen_key(request: Request) -> JSONResponse:
+async def new_listen_key(request: Request) -> Response:
     """A listenKey for ``/ws/<listenKey>`` (API key only, unsigned)."""
     sandbox, key, _ = await keyed(request, 2)
     return reply(request, {"listenKey": sandbox.new_listen_key(key)})
 
 
 @router.put("/userDataStream")
-async def keep_alive(request: Request) -> JSONResponse:
+async def keep_alive(request: Request) -> Response:
     """Keep a listenKey alive (they never expire here)."""
     sandbox, _, params = await keyed(request, 2)
     sandbox.check_listen_key(params.text("listenKey"))
@@ -204,7 +204,7 @@ async def keep_alive(request: Request) -> JSONResponse:
 
 
 @router.delete("/userDataStream")
-async def close_listen_key(request: Request) -> JSONResponse:
+async def close_listen_key(request: Request) -> Response:
     """Forget a listenKey."""
     sandbox, _, params = await keyed(request, 2)
     key = sandbox.check_listen_key(params.text("listenKey"))

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from tradeforge.model.timeframe import Timeframe, TimeframeError
 from tradeforge.sandbox import errors, wire
@@ -28,21 +28,21 @@ _HOUR_MS = 3_600_000
 
 
 @router.get("/ping")
-async def ping(request: Request) -> JSONResponse:
+async def ping(request: Request) -> Response:
     """Connectivity."""
     await public_params(request)
     return reply(request, {})
 
 
 @router.get("/time")
-async def server_time(request: Request) -> JSONResponse:
+async def server_time(request: Request) -> Response:
     """The server's wall-clock time."""
     sandbox, _ = await public_params(request)
     return reply(request, {"serverTime": sandbox.wall_ms()})
 
 
 @router.get("/exchangeInfo")
-async def info(request: Request) -> JSONResponse:
+async def info(request: Request) -> Response:
     """The markets and their filters (``symbol`` or ``symbols`` narrow the list)."""
     sandbox, params = await public_params(request, 20)
     tapes = _chosen(sandbox, params) or sandbox.tapes
@@ -50,7 +50,7 @@ async def info(request: Request) -> JSONResponse:
 
 
 @router.get("/depth")
-async def depth(request: Request) -> JSONResponse:
+async def depth(request: Request) -> Response:
     """The synthetic book around the last trade."""
     sandbox, params = await public_params(request)
     limit = params.limit("limit", 100, 5000)
@@ -60,7 +60,7 @@ async def depth(request: Request) -> JSONResponse:
 
 
 @router.get("/trades")
-async def trades(request: Request) -> JSONResponse:
+async def trades(request: Request) -> Response:
     """The latest trades."""
     sandbox, params = await public_params(request, 25)
     tape, limit = _one(sandbox, params), params.limit("limit", 500, 1000)
@@ -69,7 +69,7 @@ async def trades(request: Request) -> JSONResponse:
 
 
 @router.get("/historicalTrades")
-async def historical_trades(request: Request) -> JSONResponse:
+async def historical_trades(request: Request) -> Response:
     """Older trades from ``fromId`` on (or the latest)."""
     sandbox, params = await public_params(request, 25)
     tape, limit = _one(sandbox, params), params.limit("limit", 500, 1000)
@@ -81,7 +81,7 @@ async def historical_trades(request: Request) -> JSONResponse:
 
 
 @router.get("/aggTrades")
-async def agg_trades(request: Request) -> JSONResponse:
+async def agg_trades(request: Request) -> Response:
     """Aggregate trades (each synthetic trade is one), by id, by time or the latest."""
     sandbox, params = await public_params(request, 2)
     tape, limit = _one(sandbox, params), params.limit("limit", 500, 1000)
@@ -102,18 +102,18 @@ async def agg_trades(request: Request) -> JSONResponse:
 
 
 @router.get("/klines")
-async def klines(request: Request) -> JSONResponse:
+async def klines(request: Request) -> Response:
     """Candles of the trades printed so far."""
     return await _klines(request)
 
 
 @router.get("/uiKlines")
-async def ui_klines(request: Request) -> JSONResponse:
+async def ui_klines(request: Request) -> Response:
     """The same candles as ``klines``."""
     return await _klines(request)
 
 
-async def _klines(request: Request) -> JSONResponse:
+async def _klines(request: Request) -> Response:
     sandbox, params = await public_params(request, 2)
     tape = _one(sandbox, params)
     try:
@@ -127,7 +127,7 @@ async def _klines(request: Request) -> JSONResponse:
 
 
 @router.get("/avgPrice")
-async def avg_price(request: Request) -> JSONResponse:
+async def avg_price(request: Request) -> Response:
     """The volume-weighted price of the last 5 minutes of trades."""
     sandbox, params = await public_params(request, 2)
     tape = _one(sandbox, params)
@@ -141,7 +141,7 @@ async def avg_price(request: Request) -> JSONResponse:
 
 
 @router.get("/ticker/24hr")
-async def ticker_24h(request: Request) -> JSONResponse:
+async def ticker_24h(request: Request) -> Response:
     """Rolling 24 h statistics (``type=MINI`` for the short form)."""
     sandbox, params = await public_params(request, 2)
     mini = (params.text("type") or "FULL").upper()
@@ -157,7 +157,7 @@ async def ticker_24h(request: Request) -> JSONResponse:
 
 
 @router.get("/ticker/price")
-async def ticker_price(request: Request) -> JSONResponse:
+async def ticker_price(request: Request) -> Response:
     """The last trade price."""
     sandbox, params = await public_params(request, 2)
     return reply(request, _each(sandbox, params, lambda tape: {
@@ -166,7 +166,7 @@ async def ticker_price(request: Request) -> JSONResponse:
 
 
 @router.get("/ticker/bookTicker")
-async def book_ticker(request: Request) -> JSONResponse:
+async def book_ticker(request: Request) -> Response:
     """Best bid and ask of the synthetic book."""
     sandbox, params = await public_params(request, 2)
     return reply(request, _each(

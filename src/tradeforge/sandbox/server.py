@@ -193,10 +193,12 @@ class SandboxServer:
         """Delay every REST answer and websocket message by ``ms``."""
         self.call(lambda s: setattr(s.faults, "latency_ms", ms))
 
-    def error_burst(self, count: int, status: int = 503, retry_after: int = 1) -> None:
+    def error_burst(
+        self, count: int, status: int = 503, retry_after: int = 1, executed: bool = False
+    ) -> None:
         """Answer the next ``count`` REST requests with ``status`` (5xx, or 429 with
-        ``Retry-After``)."""
-        self.call(lambda s: s.faults.error_burst(count, status, retry_after))
+        ``Retry-After``); ``executed``: each request runs first, only its answer is lost."""
+        self.call(lambda s: s.faults.error_burst(count, status, retry_after, executed))
 
     def go_stale(self, seconds: float) -> None:
         """Withhold market stream messages for ``seconds`` of wall-clock time."""

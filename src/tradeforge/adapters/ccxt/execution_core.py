@@ -28,7 +28,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from tradeforge.adapters.ccxt.errors import (
     CircuitOpenError,
@@ -69,6 +69,7 @@ class _NotFound:
 
 
 NOT_FOUND = _NotFound()
+Placed = TypeVar("Placed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,47 +207,87 @@ class ExecutionCore:
                 self.tracker.rejected(tracked, str(outcome))
 
     async def submit_oco(self, take: Order, stop: Order, list_id: str) -> None:
-        """Place two exits as one OCO list at the venue (:mod:`.oco`), sent once: an unknown
-        outcome leaves both legs in doubt until reconciled by their client ids."""
+        """Place two exits as one OCO list at the venue (:mod:`.oco`), under the idempotency
+        rule: an unknown outcome is looked up by the legs' client ids before the list is sent
+        again (with the same ids); the list is all or nothing, so one leg unknown to the venue
+        means the list is not there."""
         async with self._lock(stop.client_order_id):
             legs = []
             for order in (take, stop):
                 self.orders[order.client_order_id] = order
                 legs.append(self.tracker.track(order, order.client_order_id))
+            method = self.session.profile.oco_method
+            assert method is not None, "the venue has no OCO list"
             try:
                 params = oco_params(self.exchange, take, stop, list_id)
-                method = self.session.profile.oco_method
-                assert method is not None, "the venue has no OCO list"
-                reply = await self.session.once(method, params)
-            except CircuitOpenError as error:
-                for tracked in legs:
-                    self.tracker.rejected(tracked, f"not sent: {error}")
-                return
-            except (TransientVenueError, MalformedReplyError) as error:
-                _log.warning("OCO %s: outcome unknown (%s)", list_id, error)
-                for tracked in legs:
-                    self.in_doubt.add(tracked.client_order_id)
-                    self._spawn(self._settle_in_doubt(tracked))
-                return
             except VenueError as error:
                 for tracked in legs:
                     self.tracker.rejected(tracked, str(error))
                 return
             market = self.exchange.market(str(stop.symbol))
-            for raw in reply.get("orderReports") or []:
-                self._report(parse_order(self.exchange.parse_order(raw, market)))
+
+            async def send() -> list[VenueOrder]:
+                reply = await self.session.once(method, params)
+                reports = reply.get("orderReports") if isinstance(reply, dict) else None
+                if not isinstance(reports, list) or len(reports) != len(legs):
+                    raise MalformedReplyError(f"OCO {list_id}: no report of each leg", reply)
+                return [parse_order(self.exchange.parse_order(raw, market)) for raw in reports]
+
+            outcome = await self._until_placed(send, lambda: self._ask_legs(legs), f"OCO {list_id}")
+            if isinstance(outcome, list):
+                for report in outcome:
+                    self._report(report)
+            elif not isinstance(outcome, TransientVenueError):
+                for tracked in legs:
+                    self.tracker.rejected(tracked, str(outcome))
+            for tracked in legs:
+                if tracked.client_order_id in self.in_doubt:
+                    self._spawn(self._settle_in_doubt(tracked))
+
+    async def _ask_legs(self, legs: list[Tracked]) -> list[VenueOrder] | _NotFound | VenueError:
+        """An OCO list's legs by their client ids: every leg the venue holds, or
+        :data:`NOT_FOUND` when it lacks the first (a list is placed whole or not at all), or a
+        transient error when the venue cannot be asked (every leg is then in doubt)."""
+        found: list[VenueOrder] = []
+        for tracked in legs:
+            report = await self._ask(tracked, str(tracked.symbol))
+            if isinstance(report, VenueError):
+                self.in_doubt.update(t.client_order_id for t in legs)
+                return report
+            if isinstance(report, VenueOrder):
+                found.append(report)
+            elif not found:
+                return NOT_FOUND
+            else:  # half a list: settled by reconciliation
+                self.in_doubt.add(tracked.client_order_id)
+        return found
 
     async def _place(self, request: OrderRequest, tracked: Tracked) -> Outcome:
-        """Send ``request`` until the venue has it or refuses it; never twice blindly.
+        """Send ``request`` (see :meth:`_until_placed`); its report, or why it is not placed."""
 
-        Returns the venue's report, a permanent refusal, or a transient error when the
-        outcome could not be learnt (the order is then in doubt).
+        async def send() -> VenueOrder:
+            return parse_order(await self._send(request))
+
+        label = f"order {tracked.venue_cid}"
+        return await self._until_placed(send, lambda: self._ask(tracked, request.symbol), label)
+
+    async def _until_placed(
+        self,
+        send: Callable[[], Awaitable[Placed]],
+        ask: Callable[[], Awaitable[Placed | _NotFound | VenueError]],
+        label: str,
+    ) -> Placed | VenueError:
+        """``send()`` until the venue has it or refuses it; never twice blindly: after an
+        unknown outcome, ``ask()`` the venue first and send again only when it lacks it.
+
+        Returns the venue's report(s), a permanent refusal, or a transient error when the
+        outcome could not be learnt (then in doubt).
         """
         uncertain = False
         last: VenueError = PermanentVenueError("not sent")
         for attempt in range(self.settings.submit_attempts):
             try:
-                return parse_order(await self._send(request))
+                return await send()
             except CircuitOpenError as error:
                 if not uncertain:  # nothing was sent: the venue is down
                     return VenueRefusedError(f"not sent: {error}")
@@ -255,9 +296,7 @@ class ExecutionCore:
                 last = error  # refused unexecuted: wait as told, then ask or send again
             except (TransientVenueError, MalformedReplyError) as error:
                 last, uncertain = error, True
-                _log.warning(
-                    "order %s: outcome unknown (%s); raw=%r", tracked.venue_cid, error, error.raw
-                )
+                _log.warning("%s: outcome unknown (%s); raw=%r", label, error, error.raw)
             except PermanentVenueError as error:
                 if not uncertain:
                     return error
@@ -265,7 +304,7 @@ class ExecutionCore:
             await self._backoff(attempt, last)
             if not uncertain:
                 continue  # refused unexecuted (a 429): send again
-            found = await self._ask(tracked, request.symbol)
+            found = await ask()
             if not isinstance(found, _NotFound):
                 return found  # placed after all, or in doubt
             if isinstance(last, PermanentVenueError) and not isinstance(last, MalformedReplyError):
