@@ -38,6 +38,23 @@ def test_429_burst_carries_retry_after_and_runs_nothing(paused: SandboxServer) -
     assert exchange.fetch_orders("BTC/USDT") == []  # the refused order never reached the venue
 
 
+def test_an_executed_burst_runs_the_request_and_loses_only_the_answer(
+    paused: SandboxServer,
+) -> None:
+    exchange = rest(paused)
+    exchange.load_markets()
+    paused.error_burst(1, status=503, executed=True)
+    paused.error_burst(1, status=502)  # queued after the first
+    with pytest.raises(ccxt.ExchangeNotAvailable):
+        exchange.create_order("BTC/USDT", "market", "buy", 0.01, params={"newClientOrderId": "o-1"})
+    with pytest.raises(ccxt.ExchangeNotAvailable):
+        exchange.fetch_orders("BTC/USDT")
+    [order] = exchange.fetch_orders("BTC/USDT")  # the first request ran
+    assert (order["clientOrderId"], order["status"], order["filled"]) == ("o-1", "closed", 0.01)
+    with pytest.raises(ValueError, match="429 is a refusal"):
+        paused.error_burst(1, status=429, executed=True)
+
+
 def test_latency_delays_rest_answers(paused: SandboxServer) -> None:
     exchange = rest(paused)
     paused.set_latency(300)
