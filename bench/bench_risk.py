@@ -345,9 +345,9 @@ def row(name: str, p50: float, p99: float, most: float) -> str:
     return f"{name:<26}{p50:>9.1f}{p99:>9.1f}{most:>9.1f}{p99 / TARGET_US:>13.2f}"
 
 
-def report(passes: list[Timing]) -> float:
+def report(passes: list[Timing]) -> tuple[float, float]:
     """Print each pass's percentiles, their median over the passes (the headline figure),
-    the best-of-N line and the cost of ``prepare``; return the median per-pass p99."""
+    the best-of-N line and the cost of ``prepare``; return the median per-pass p50 and p99."""
     print(f"{'':<26}{'p50 µs':>9}{'p99 µs':>9}{'max µs':>9}{'p99 / 50 µs':>13}")
     walls = [figures(t.wall) for t in passes]
     for n, (timing, wall) in enumerate(zip(passes, walls, strict=True), 1):
@@ -365,7 +365,60 @@ def report(passes: list[Timing]) -> float:
             f"prepare() at each new bar (median of passes, {len(prepares[0]):,} bars a pass): "
             f"p50 {p50:.1f} µs, p99 {p99:.1f} µs, max {most:.1f} µs"
         )
-    return median[1]
+    return float(median[0]), float(median[1])
+
+
+def spin_probe(seconds: float = 1.0, gap_ns: int = 3_000) -> tuple[float, float]:
+    """The machine's stalls: a loop that only reads the clock, for ``seconds``; the stalls
+    longer than ``gap_ns`` per second and their median µs (on a virtual machine each
+    interrupt is an exit to the hypervisor)."""
+    gaps = []
+    last = time.perf_counter_ns()
+    end = last + int(seconds * 1e9)
+    while last < end:
+        now = time.perf_counter_ns()
+        if now - last > gap_ns:
+            gaps.append((now - last) / 1_000)
+        last = now
+    return len(gaps) / seconds, statistics.median(gaps) if gaps else 0.0
+
+
+def fixed_work(steps: int = 60) -> Decimal:
+    """The same decimal arithmetic at every call: its spread of times is the machine's."""
+    total = Decimal(0)
+    for n in range(steps):
+        total += Decimal(n) * _HALF_MORE
+    return total
+
+
+_HALF_MORE = Decimal("1.5")
+
+
+def noise_floor(as_long_as: float, count: int = 50_000) -> None:
+    """Print what the machine adds to any call's tail: its stalls, and the p50 and p99 of a
+    fixed workload (the same instructions every call) of about ``as_long_as`` µs, timed as
+    the orders are."""
+    stalls, stall_us = spin_probe()
+    started = time.perf_counter_ns()
+    for _ in range(1_000):
+        fixed_work()
+    steps = max(1, round(60 * as_long_as / ((time.perf_counter_ns() - started) / 1_000_000)))
+    times = []
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(count):
+            started = time.perf_counter_ns()
+            fixed_work(steps)
+            times.append((time.perf_counter_ns() - started) / 1_000)
+    finally:
+        gc.enable()
+    p50, p99, _ = figures(times)
+    print(
+        f"the machine: {stalls:,.0f} stalls/s of median {stall_us:.1f} µs (a loop reading the "
+        f"clock); a fixed decimal workload as long as an order, timed {count:,} times: "
+        f"p50 {p50:.1f} µs, p99 {p99:.1f} µs ({p99 / p50:.1f}x its p50)"
+    )
 
 
 def breakdown(series: list[BarSeries], config: RiskConfig, count: int) -> None:
@@ -424,9 +477,10 @@ def main() -> None:
     names = [type(c).__name__ for c in engine.checks]
     print(f"{len(names)} checks: {', '.join(names)}; {len(orders):,} orders")
     print("prepared at each new bar (as the kernel does at the bar's close):")
-    p99 = report([one_pass(series, config, orders) for _ in range(args.repeat)])
+    p50, p99 = report([one_pass(series, config, orders) for _ in range(args.repeat)])
     print(f"target p99 < {TARGET_US:.0f} µs (median of the passes' p99): "
           f"{'met' if p99 < TARGET_US else 'NOT met'}")  # fmt: skip
+    noise_floor(p50)
     if args.unprepared:
         print("not prepared (the first order after a new bar does the work):")
         report([one_pass(series, config, orders, False) for _ in range(args.repeat)])
