@@ -5,6 +5,7 @@ refusal rejects both legs."""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -152,3 +153,26 @@ def test_a_refused_oco_list_rejects_both_legs(venue: Harness, paused: SandboxSer
     assert venue.venue_orders("x-TP") == []
     assert venue.engine.open_orders() == []
     assert paused.balances()["BTC"] == (Decimal(1), Decimal(0))
+
+
+def test_a_malformed_oco_answer_is_logged_raw_and_the_legs_looked_up(
+    venue: Harness, paused: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The list is placed but its answer has no leg reports: the answer is logged as it came,
+    both legs are looked up by their client ids and adopted, nothing is sent twice."""
+    exchange = venue.session.exchange
+    placed = getattr(exchange, OCO_METHOD)
+
+    async def hostile(params: dict[str, Any], *rest: Any) -> Any:
+        await placed(params, *rest)
+        return {"orderListId": 7, "orderReports": "gone"}
+
+    setattr(exchange, OCO_METHOD, hostile)
+    take, stop = exits(venue)
+    with caplog.at_level(logging.WARNING, logger="tradeforge.adapters"):
+        submit_oco(venue, take, stop)
+    assert len(venue.lists) == 1
+    assert (venue.kinds("x-TP"), venue.kinds("x-SL")) == (ACCEPTED, ACCEPTED)
+    warning = next(r.getMessage() for r in caplog.records if "OCO L-1" in r.getMessage())
+    assert "outcome unknown" in warning and "'orderReports': 'gone'" in warning
+    assert paused.balances()["BTC"] == (Decimal("0.99"), Decimal("0.01"))
