@@ -10,12 +10,29 @@ from tradeforge.model.enums import OrderStatus
 from tradeforge.persistence.store import Store
 from tradeforge.sandbox import SandboxServer
 
-from .conftest import BAR_MS, settings, start_node, strategy
+from .conftest import BAR_MS, Driver, settings, start_node, strategy
 
 
 def venue_open(server: SandboxServer) -> list[str]:
     rest = ccxt.binance(server.ccxt_config())
     return sorted(o["clientOrderId"] for o in rest.fetch_open_orders("BTC/USDT"))
+
+
+def bracket_entered(driver: Driver) -> tuple[str, str, str]:
+    """Bars until the ``Bracketed`` strategy's entry filled (its exits then sent); the
+    client ids of the entry, the stop loss and the take profit."""
+    driver.bars(1)
+    orders = driver.node.kernel.execution.orders
+    entry = next(c for c in orders if c.endswith("-E"))
+    stop, take = sorted(c for c in orders if c != entry)  # ...-SL, ...-TP
+    for _ in range(50):
+        if orders[entry].status is OrderStatus.FILLED:
+            break
+        driver.bars(1)
+    driver.commands_done()
+    driver.settle()
+    assert orders[entry].status is OrderStatus.FILLED
+    return entry, stop, take
 
 
 def test_an_entry_filled_while_down_gets_its_stop_loss_on_restart(
@@ -81,17 +98,8 @@ def test_a_bracket_s_exits_rest_at_the_venue_as_one_oco_list(
     node places them as Binance's OCO list: both rest, a fill of one expires the other."""
     config = settings(server, "live", strategies=[strategy("Bracketed", offset=0.0)])
     driver = start_node(config, store, server)
-    driver.bars(1)
+    entry, stop, take = bracket_entered(driver)
     orders = driver.node.kernel.execution.orders
-    entry = next(c for c in orders if c.endswith("-E"))
-    stop, take = sorted(c for c in orders if c != entry)  # ...-SL, ...-TP
-    for _ in range(50):
-        if orders[entry].status is OrderStatus.FILLED:
-            break
-        driver.bars(1)
-    driver.commands_done()
-    driver.settle()
-    assert orders[entry].status is OrderStatus.FILLED
     assert venue_open(server) == [stop, take]
     assert [orders[c].status for c in (stop, take)] == [OrderStatus.ACCEPTED] * 2
     for _ in range(400):
@@ -119,16 +127,7 @@ def test_an_oco_list_working_at_a_restart_stays_the_venue_s(
         shutdown={"orders": "leave"},
     )  # fmt: skip
     first = start_node(config, store, server)
-    first.bars(1)
-    orders = first.node.kernel.execution.orders
-    entry = next(c for c in orders if c.endswith("-E"))
-    stop, take = sorted(c for c in orders if c != entry)
-    for _ in range(50):
-        if orders[entry].status is OrderStatus.FILLED:
-            break
-        first.bars(1)
-    first.commands_done()
-    first.settle()
+    _, stop, take = bracket_entered(first)
     assert venue_open(server) == [stop, take]
     first.node.stop()
     second = start_node(config, store, server)
