@@ -433,8 +433,9 @@ class ExecutionEngine:
         self._cancel_siblings(cid, keep=False)
         if order.is_closed:
             children = self._held.pop(cid, None)
-            list_id = order.order_list_id or f"L-{cid}"
-            if children and not self._send_oco(children, list_id):
+            if not children:
+                return
+            if not self._send_oco(children, order.order_list_id or f"L-{cid}"):
                 if len(children) > 1:
                     self._link_oco([c.client_order_id for c in children])
                 for child in children:

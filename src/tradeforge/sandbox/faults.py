@@ -58,6 +58,8 @@ class Faults:
         with ``status`` (5xx or 429); ``executed``: run each request first (5xx only)."""
         if count < 1:
             raise ValueError(f"count must be >= 1, got {count}")
+        if executed and status == 429:
+            raise ValueError("a 429 is a refusal: it cannot follow an executed request")
         if status == 429:
             error = errors.too_many_requests(6000, retry_after)
             fault = HttpFault(
@@ -70,8 +72,6 @@ class Faults:
             )
         else:
             raise ValueError(f"status must be 429 or 5xx, got {status}")
-        if executed and status == 429:
-            raise ValueError("a 429 is a refusal: it cannot follow an executed request")
         self._burst.extend([fault] * count)
 
     def next_http_fault(self) -> HttpFault | None:

@@ -108,9 +108,12 @@ def reply(request: Request, body: Any) -> Response:
 
 
 def _lost_answer(request: Request) -> Response | None:
+    """The injected answer of an executed request (``None``: none was injected)."""
     fault: HttpFault | None = getattr(request.state, "lost_answer", None)
-    if fault is None:
-        return None
+    return None if fault is None else _answer(fault)
+
+
+def _answer(fault: HttpFault) -> Response:
     return Response(fault.body, fault.status, dict(fault.headers), fault.media_type)
 
 
@@ -127,10 +130,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HttpFaultError)
     async def injected(request: Request, error: HttpFaultError) -> Response:
-        request.state.lost_answer = error.fault
-        answer = _lost_answer(request)
-        assert answer is not None
-        return answer
+        return _answer(error.fault)
 
     @app.exception_handler(StarletteHTTPException)
     async def not_found(request: Request, error: StarletteHTTPException) -> Response:
