@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import copy
+import gc
+import pickle
+import weakref
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -147,3 +152,35 @@ def test_default_quote_is_configurable() -> None:
 def test_parse_caches_and_returns_the_same_object() -> None:
     parser = SymbolParser()
     assert parser.parse("ETH-USDT") is parser.parse("ETH-USDT")
+
+
+def test_one_object_per_market_compared_by_identity() -> None:
+    made = Symbol("BTC", "USDT")
+    assert Symbol.parse("btc_usdt") is made
+    assert Symbol.from_dict({"base": "BTC", "quote": "USDT"}) is made
+    assert Symbol("BTC", "USDT", "USDT") is not made
+    assert hash(made) == hash(Symbol("BTC", "USDT"))
+    assert {made: 1}[Symbol.parse("BTCUSDT")] == 1
+    assert pickle.loads(pickle.dumps(made)) is made
+    assert copy.copy(made) is made
+    assert copy.deepcopy({"s": made})["s"] is made
+
+
+def test_symbols_are_immutable_and_not_kept_alive() -> None:
+    made = Symbol("QQQ", "ZZZ")
+    with pytest.raises(AttributeError, match="symbol QQQ/ZZZ is immutable: cannot set base"):
+        made.base = "XXX"  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="cannot delete quote"):
+        del made.quote  # type: ignore[misc]
+    assert (made.base, made.quote, made.settle) == ("QQQ", "ZZZ", None)
+    gone = weakref.ref(made)
+    del made
+    gc.collect()
+    assert gone() is None  # the table of live symbols holds none of them
+
+
+def test_invalid_currencies_make_no_symbol() -> None:
+    with pytest.raises(SymbolError, match="invalid quote currency 'usdt'"):
+        Symbol("BTC", "usdt")
+    with pytest.raises(SymbolError, match="base equals quote in symbol BTC/BTC"):
+        Symbol("BTC", "BTC")

@@ -8,8 +8,9 @@ message that crosses an adapter.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_QUOTE = "USDT"
@@ -28,9 +29,13 @@ class SymbolError(ValueError):
     """A symbol that cannot be read; the message names the offending input."""
 
 
-@dataclass(frozen=True, slots=True)
 class Symbol:
     """A market: base and quote currency, and for derivatives the settle currency.
+
+    One object per market: ``Symbol("BTC", "USDT")`` returns the symbol already made for
+    those currencies while one is alive, so symbols compare and hash by identity, at C speed
+    (they key every hot dictionary: positions, prices, instruments, risk state). Symbols are
+    immutable; a pickled one is rebuilt from its currencies (and is the same object again).
 
     Parameters
     ----------
@@ -41,40 +46,48 @@ class Symbol:
     settle : str or None
         The settle (margin) currency of a derivative: ``BTC/USDT:USDT`` is the USDT-margined
         perpetual, ``BTC/USD:BTC`` the inverse one. ``None`` for spot.
+
+    Raises
+    ------
+    SymbolError
+        When a currency is not upper-case letters and digits, or base equals quote.
     """
 
+    __slots__ = ("__weakref__", "base", "quote", "settle")
     base: str
     quote: str
-    settle: str | None = None
-    _hash: int = field(init=False, repr=False, compare=False)
+    settle: str | None
 
-    def __hash__(self) -> int:
-        return self._hash  # computed once: symbols key every hot dictionary
+    def __new__(cls, base: str, quote: str, settle: str | None = None) -> Symbol:
+        key = (base, quote, settle)
+        known = _MADE.get(key)
+        if known is not None:
+            return known
+        _check_currencies(base, quote, settle)
+        with _MAKING:
+            known = _MADE.get(key)  # another thread may have made it meanwhile
+            if known is None:
+                known = object.__new__(cls)
+                for name, code in zip(("base", "quote", "settle"), key, strict=True):
+                    object.__setattr__(known, name, code)
+                _MADE[key] = known
+        return known
 
-    def __eq__(self, other: object) -> bool:
-        if self is other:
-            return True
-        if other.__class__ is not Symbol:
-            return NotImplemented
-        assert isinstance(other, Symbol)
-        return self.base == other.base and self.quote == other.quote and self.settle == other.settle
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"symbol {self} is immutable: cannot set {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"symbol {self} is immutable: cannot delete {name}")
 
     def __reduce__(self) -> tuple[type[Symbol], tuple[str, str, str | None]]:
-        # rebuilt from its fields: a string hash differs between processes
+        # rebuilt from its currencies: the one symbol of the process that loads it
         return (Symbol, (self.base, self.quote, self.settle))
 
-    def __post_init__(self) -> None:
-        for role, code in (("base", self.base), ("quote", self.quote), ("settle", self.settle)):
-            if code is None and role == "settle":
-                continue
-            if not _is_currency_code(code):
-                raise SymbolError(
-                    f"invalid {role} currency {code!r} in symbol "
-                    f"{self.base!r}/{self.quote!r}: use upper-case letters and digits"
-                )
-        if self.base == self.quote:
-            raise SymbolError(f"base equals quote in symbol {self.base}/{self.quote}")
-        object.__setattr__(self, "_hash", hash((self.base, self.quote, self.settle)))
+    def __copy__(self) -> Symbol:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Symbol:
+        return self
 
     @classmethod
     def parse(
@@ -277,6 +290,27 @@ def _split_on_separator(pair: str) -> list[str]:
         if separator in pair:
             return pair.split(separator)
     return [pair]
+
+
+def _check_currencies(base: object, quote: object, settle: object) -> None:
+    """Refuse currencies that are not codes, and a base equal to the quote."""
+    for role, code in (("base", base), ("quote", quote), ("settle", settle)):
+        if code is None and role == "settle":
+            continue
+        if not _is_currency_code(code):
+            raise SymbolError(
+                f"invalid {role} currency {code!r} in symbol "
+                f"{base!r}/{quote!r}: use upper-case letters and digits"
+            )
+    if base == quote:
+        raise SymbolError(f"base equals quote in symbol {base}/{quote}")
+
+
+_MADE: weakref.WeakValueDictionary[tuple[str, str, str | None], Symbol] = (
+    weakref.WeakValueDictionary()
+)
+"""The live symbols by their currencies: one object per market."""
+_MAKING = threading.Lock()
 
 
 def _is_currency_code(code: object) -> bool:
