@@ -32,15 +32,18 @@ clock); "best of N" (each order's fastest pass, which removes most of what other
 the machine added) is a secondary line. Then the venue's rules alone (the gate without a
 ``RiskConfig``), and the median cost of each check inside the engine: over all orders, over
 the first order after a new bar, and over the same orders without ``prepare()``. Run:
-``python bench/bench_risk.py`` (``--orders N``, ``--repeat N``, ``--unprepared``).
+``python bench/bench_risk.py`` (``--orders N``, ``--repeat N``, ``--unprepared``, ``--compiled``:
+the gate compiled with mypyc by ``tools/compile_gate.py``; the first line says which gate runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -461,14 +464,37 @@ def timed_pass(
     return [(t.rule, percentile(t.spent, 0.5) if t.spent else 0.0) for t in timed]
 
 
+def which_gate() -> str:
+    """Whether the gate's modules run compiled (``tools/compile_gate.py``) or as Python."""
+    where = sys.modules[RiskEngine.__module__].__file__ or ""
+    if where.endswith(".so"):
+        return f"the gate compiled with mypyc ({os.path.dirname(where)})"
+    return "the gate in Python"
+
+
+def run_compiled() -> None:
+    """Build the compiled gate and run this benchmark again on it (without ``--compiled``)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+    from compile_gate import compile_gate
+
+    build = compile_gate()
+    argv = [a for a in sys.argv if a != "--compiled"]
+    env = {**os.environ, "PYTHONPATH": str(build)}
+    os.execve(sys.executable, [sys.executable, *argv], env)
+
+
 def main() -> None:
+    if "--compiled" in sys.argv:
+        run_compiled()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=50_000)  # 5,000 hours of bars
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
         "--unprepared", action="store_true", help="also time the gate without prepare()"
     )
+    parser.add_argument("--compiled", action="store_true", help="compile the gate first")
     args = parser.parse_args()
+    print(which_gate())
     series = load_series()
     limits = {"default": LIMITS, "total_order_rate": TOTAL_RATE}
     config = RiskConfig.from_mapping(limits, "bench limits")

@@ -1,7 +1,8 @@
 """Shared fixtures: where the real data lives, and the PostgreSQL / Redis gate.
 
-Tests marked ``postgres`` or ``redis`` skip when the server is unreachable, and tests marked
-``browser`` when Chromium (or Playwright) is missing, except when
+Tests marked ``postgres`` or ``redis`` skip when the server is unreachable, tests marked
+``browser`` when Chromium (or Playwright) is missing, and tests marked ``compiler`` when no C
+compiler or Python headers are there, except when
 ``TRADEFORGE_REQUIRE_SERVICES=1`` (set by ``.ci/run``): then any skip of such a test, for
 whatever reason, is reported as a failure, so CI can never pass without them.
 """
@@ -22,7 +23,7 @@ pytest_plugins = ["pytester"]
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO_ROOT.parent / "shared" / "data").resolve()
 REQUIRE_SERVICES = os.environ.get("TRADEFORGE_REQUIRE_SERVICES") == "1"
-SERVICE_MARKERS = ("postgres", "redis", "browser")
+SERVICE_MARKERS = ("postgres", "redis", "browser", "compiler")
 DEFAULT_URLS = {
     "postgres": "postgresql://postgres@127.0.0.1:5432/test",
     "redis": "redis://127.0.0.1:6379/0",

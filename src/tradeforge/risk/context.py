@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -191,25 +191,36 @@ class RiskContext:
     last_price: Callable[[Symbol], float | None]
     history: PriceHistory | None = None
     orders: Callable[[], dict[str, Order]] = _no_orders
-    _memo_order: Order | None = field(default=None, init=False, repr=False)
-    _memo_value: object = field(default=None, init=False, repr=False)
-    _members: tuple[Order | None, int, list[Order]] = field(
-        default=(None, 0, []), init=False, repr=False
-    )
-    _sizes: dict[Symbol, Decimal] = field(default_factory=dict, init=False, repr=False)
-    _marks: dict[Symbol, tuple[float, Decimal]] = field(
-        default_factory=dict, init=False, repr=False
-    )
-    _book: OpenOrders = field(default_factory=_no_book, init=False, repr=False)
-    _saved: dict[str, object] = field(default_factory=dict, init=False, repr=False)
-    _steps: dict[str, Callable[[Symbol | None], None]] = field(
-        default_factory=dict, init=False, repr=False
-    )
-    _bars: int = field(default=0, init=False, repr=False)
-    _bar_ts: int | None = field(default=None, init=False, repr=False)
-    _checked: int = field(default=NEVER, init=False, repr=False)
-    _within: int = field(default=RECENT_BARS, init=False, repr=False)
-    _shared: dict[str, object] = field(default_factory=dict, init=False, repr=False)
+    _memo_order: Order | None = field(init=False, repr=False)
+    _memo_value: Any = field(init=False, repr=False)
+    _members: tuple[Order | None, int, list[Order]] = field(init=False, repr=False)
+    _sizes: dict[Symbol, Decimal] = field(init=False, repr=False)
+    _marks: dict[Symbol, tuple[float, Decimal]] = field(init=False, repr=False)
+    _book: OpenOrders = field(init=False, repr=False)
+    _saved: dict[str, object] = field(init=False, repr=False)
+    _steps: dict[str, Callable[[Symbol | None], None]] = field(init=False, repr=False)
+    _bars: int = field(init=False, repr=False)
+    _bar_ts: int | None = field(init=False, repr=False)
+    _checked: int = field(init=False, repr=False)
+    _within: int = field(init=False, repr=False)
+    _shared: dict[str, object] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # what is worked out between orders (set here, not as field defaults: the
+        # context may run compiled, where only __init__ sets attributes)
+        self._memo_order = None
+        self._memo_value = None
+        self._members = (None, 0, [])
+        self._sizes = {}
+        self._marks = {}
+        self._book = _no_book()
+        self._saved = {}
+        self._steps = {}
+        self._bars = 0
+        self._bar_ts = None
+        self._checked = NEVER
+        self._within = RECENT_BARS
+        self._shared = {}
 
     def begin(self) -> None:
         """Forget what was worked out for the previous order (the risk engine calls it

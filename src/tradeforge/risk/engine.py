@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from tradeforge.model.orders import Order
 from tradeforge.model.symbol import Symbol
@@ -73,7 +73,6 @@ class PlannedCheck(Protocol):
         ...
 
 
-@runtime_checkable
 class OrderRecorder(Protocol):
     """A check with a memory: told of every order the gate lets through."""
 
@@ -122,7 +121,7 @@ class RiskEngine:
         self._decimal = (
             context.price if context is not None and context.last_price == last_price else None
         )
-        self._records = [c.record for c in self.checks if isinstance(c, OrderRecorder)]
+        self._records = [_recorder(c) for c in self.checks if callable(getattr(c, "record", None))]
         self._plans: dict[str | None, _Plan] = {}  # per strategy: the checks that can refuse
         self.rejections: deque[RiskRejection] = deque(maxlen=KEPT_REJECTIONS)
         """The latest refusals, oldest first."""
@@ -253,6 +252,13 @@ def _oco_alternatives(order: Order, members: list[Order]) -> Sequence[Order]:
         if member.parent_order_id is not None:
             return ()
     return [m for m in members if m is not order] if members else ()
+
+
+def _recorder(check: object) -> Callable[[Order], None]:
+    """The ``record`` of an :class:`OrderRecorder` (a method looked up, not an isinstance test
+    of the protocol: the engine may run compiled)."""
+    record: Callable[[Order], None] = getattr(check, "record")  # noqa: B009 - typed here
+    return record
 
 
 def _asking(check: RiskCheck) -> Verdict:

@@ -81,19 +81,23 @@ class Ticket:
         shared through the context as :func:`~tradeforge.risk.projection.exposure` does)."""
         known = self.projected
         if known is None:
-            context, order = self.context, self.order
-            assert context is not None, "a ticket without a context has no exposure"
-            known = context.recall(order)  # type: ignore[assignment]
-            if known is None:
-                if order.reduce_only:
-                    known = REDUCING
-                else:
-                    known = project(
-                        context, self.symbol, self.side, self.quantity, self.price,
-                        self.open_book(),
-                    )  # fmt: skip
-                context.keep(order, known)
-            self.projected = known
+            known = self.projected = self._project()
+        return known
+
+    def _project(self) -> Exposure:
+        context, order = self.context, self.order
+        assert context is not None, "a ticket without a context has no exposure"
+        recalled = context.recall(order)
+        if isinstance(recalled, Exposure):
+            return recalled
+        known = (
+            REDUCING
+            if order.reduce_only
+            else project(
+                context, self.symbol, self.side, self.quantity, self.price, self.open_book()
+            )
+        )
+        context.keep(order, known)
         return known
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
+from mypy_extensions import mypyc_attr
+
 from tradeforge.model.orders import Order
 from tradeforge.risk.context import RiskContext
 from tradeforge.risk.limits import LimitsIndex, RiskConfig, RiskLimits
@@ -25,6 +27,7 @@ from tradeforge.risk.ticket import Ticket, Verdict
 __all__ = ["LimitCheck", "exposure_only"]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # custom checks subclass it, compiled or not
 class LimitCheck:
     """A pre-trade check of the limits of a :class:`~tradeforge.risk.limits.RiskConfig`.
 
