@@ -32,8 +32,9 @@ from tradeforge.model.values import Money
 from tradeforge.portfolio.portfolio import AccountKind, PortfolioError
 from tradeforge.risk import account_view
 from tradeforge.risk.build import build_checks
-from tradeforge.risk.checks import Correlation, DailyLoss, DayStartEquity
+from tradeforge.risk.checks import Correlation, DailyLoss, DayStartEquity, TradingHours
 from tradeforge.risk.checks import market as checks_market
+from tradeforge.risk.checks.account import NANOS_PER_DAY
 from tradeforge.risk.context import BarHistory, RiskContext
 from tradeforge.risk.engine import RiskEngine
 from tradeforge.risk.limits import RiskConfig
@@ -41,6 +42,7 @@ from tradeforge.strategy import Strategy
 
 AAA, BBB, CCC, DDD = SYMBOLS
 MINUTE = 60_000_000_000
+HOUR = 60 * MINUTE
 LIMITS: dict[str, Any] = {
     "allow_pyramiding": True,
     "daily_loss_limit": 0.004,
@@ -324,29 +326,115 @@ def test_a_gate_without_per_bar_state_has_nothing_to_prepare() -> None:
 # -- the start-of-day equity ------------------------------------------------------------------
 
 
-def test_the_start_of_day_equity_is_prepared_once_the_day_has_begun() -> None:
+def _midnight_session() -> tuple[Session, DailyLoss, DailyLoss]:
+    """A session at 23:00 on its first day, long AAA and BBB, with an order checked (so the
+    gate prepares); the prepared gate's daily loss check and the lazy one's."""
     session = Session("margin", _config())
     daily = next(c for c in session.engine.checks if isinstance(c, DailyLoss))
+    lazy = next(c for c in session.lazy_checks if isinstance(c, DailyLoss))
     for i in range(23):  # bar 22 closes at 23:00 on the first day
         for symbol in SYMBOLS:
             session.reveal(i, symbol)
     session.trade(AAA, OrderSide.BUY, "30")
-    _reason(session.prepared, daily, Order.market("A", BBB, OrderSide.BUY, Decimal(1), ts_init=0))
-    day_start = daily._start
-    first_day = day_start._day
-    for symbol in SYMBOLS:  # bar 23 closes at 00:00: its bars and fills may still come
-        session.reveal(23, symbol)
+    session.trade(BBB, OrderSide.BUY, "20")
+    _reason(session.prepared, daily, _entry("day one"))
+    _reason(session.lazy, lazy, _entry("day one"))
+    return session, daily, lazy
+
+
+def _fresh_day_start(session: Session) -> Decimal:
+    """The start-of-day equity worked out from scratch now."""
+    history = session.prepared.history
+    assert history is not None
+    return DayStartEquity(session._context(), history).at(session.clock.timestamp_ns())
+
+
+def _fill_above_the_close(session: Session) -> None:
+    """A buy of AAA booked now at 2 % above its last close (the day's start values it
+    lower than it cost)."""
+    close = session.world.prices[AAA]
+    assert close is not None
+    session.world.prices[AAA] = round(close * 1.02, 2)
+    session.trade(AAA, OrderSide.BUY, "5")
+    session.world.prices[AAA] = close
+
+
+def _midnight(session: Session, symbols: tuple[Symbol, ...], at: int = 23) -> None:
+    """Bar ``at`` of ``symbols`` closes (bar 23: at 00:00 of the second day), each prepared."""
+    for symbol in symbols:
+        session.reveal(at, symbol)
         session.engine.prepare(symbol)
-    assert day_start._day == first_day
-    session.trade(AAA, OrderSide.BUY, "5")  # booked at 00:00: it counts for the new day
-    for symbol in SYMBOLS:  # 01:00: the day has begun
+
+
+def test_the_start_of_day_equity_is_prepared_at_midnight_as_a_provisional_figure() -> None:
+    session, daily, lazy = _midnight_session()
+    day_start = daily._start
+    _midnight(session, (AAA,))  # BBB's 00:00 bar is still to come
+    partial = _fresh_day_start(session)
+    assert day_start._equity == partial  # BBB valued at its 23:00 close, for now
+    assert day_start._provisional is not None
+    _midnight(session, (BBB, CCC, DDD))  # read again: BBB's close moved
+    complete = _fresh_day_start(session)
+    assert complete != partial
+    assert day_start._equity == complete
+    assert day_start._provisional is not None  # a fill booked at 00:00 may still come
+    _fill_above_the_close(session)  # booked at 00:00: it counts for the new day
+    with_fill = _fresh_day_start(session)
+    assert with_fill != complete
+    _reason(session.prepared, daily, _entry("day two"))  # the day's first order
+    _reason(session.lazy, lazy, _entry("day two"))
+    assert day_start._equity == lazy._start._equity == with_fill
+    assert day_start._provisional is None  # fixed for the day
+    session.trade(BBB, OrderSide.SELL, "20")  # later fills belong to the day, not its start
+    session.reveal(24, AAA)
+    session.engine.prepare(AAA)
+    assert day_start._equity == with_fill
+
+
+def test_an_order_between_two_midnight_bars_fixes_the_day_start_as_it_would_unprepared() -> None:
+    session, daily, lazy = _midnight_session()
+    _midnight(session, (AAA,))
+    partial = _fresh_day_start(session)
+    _reason(session.prepared, daily, _entry("at midnight"))  # before BBB's 00:00 bar
+    _reason(session.lazy, lazy, _entry("at midnight"))
+    _midnight(session, (BBB, CCC, DDD))
+    for symbol in SYMBOLS:  # 01:00: nothing moves the day's figure again
         session.reveal(24, symbol)
         session.engine.prepare(symbol)
-    assert day_start._day == first_day + 1
-    now, history = session.clock.timestamp_ns(), session.prepared.history
-    assert history is not None
-    expected = DayStartEquity(session._context(), history).at(now)
-    assert day_start._equity == expected  # as the day's first order works it out
+    _reason(session.prepared, daily, _entry("at one"))
+    _reason(session.lazy, lazy, _entry("at one"))
+    assert daily._start._equity == lazy._start._equity == partial != _fresh_day_start(session)
+
+
+def test_the_start_of_day_equity_is_fixed_at_the_first_close_after_midnight() -> None:
+    session, daily, lazy = _midnight_session()
+    day_start = daily._start
+    _midnight(session, SYMBOLS)
+    _fill_above_the_close(session)  # booked at 00:00
+    session.reveal(24, AAA)  # 01:00: every 00:00 bar and fill has come
+    session.engine.prepare(AAA)
+    expected = _fresh_day_start(session)
+    assert (day_start._equity, day_start._provisional) == (expected, None)
+    _reason(session.lazy, lazy, _entry("at one"))
+    assert lazy._start._equity == expected
+
+
+def test_whether_the_clock_is_inside_the_trading_hours_is_read_at_the_bar_close() -> None:
+    session = Session("cash", _config())  # entries from 02:00 to 23:00
+    hours = next(c for c in session.engine.checks if isinstance(c, TradingHours))
+    for symbol in SYMBOLS:  # bar 0 closes at 01:00 on the first day
+        session.reveal(0, symbol)
+    entry = Order.market("at one", AAA, OrderSide.BUY, Decimal(1), ts_init=0)
+    assert session.engine.check(entry).startswith("trading hours: ")
+    [window] = hours._hours
+    day = session.clock.timestamp_ns() // NANOS_PER_DAY * NANOS_PER_DAY
+    assert (window.since, window.until, window.inside_now) == (day, day + 2 * HOUR, False)
+    _midnight(session, SYMBOLS[:1], at=1)  # 02:00: the window opens
+    assert (window.since, window.until, window.inside_now) == (
+        day + 2 * HOUR,
+        day + 23 * HOUR,
+        True,
+    )
 
 
 # -- real backtests: the kernel prepares, the outcome is the same ------------------------------

@@ -28,7 +28,12 @@ class DayStartEquity:
     """The equity at the start of the current UTC day, from the ledger and the closes.
 
     Ledger entries are read once, in order, up to each new day's start (an entry counts from
-    the close of the bar it was booked in, as in the equity curve).
+    the close of the bar it was booked in, as in the equity curve). The figure is fixed for
+    the day by the day's first order (:meth:`at`). Worked out ahead at a bar's close
+    (:meth:`prepare`) at 00:00 exactly, it is provisional: another symbol's 00:00 bar or a
+    fill booked at 00:00 may still come, so the first order reads it only if the ledger's
+    length and the held symbols' last close times are still those it was worked out from
+    (else it works it out again, as without the preparation).
     """
 
     def __init__(self, context: RiskContext, history: PriceHistory) -> None:
@@ -40,14 +45,40 @@ class DayStartEquity:
         self._held: dict[Symbol, tuple[Decimal, Decimal]] = {}  # quantity, cost basis
         self._day = -1
         self._equity = _ZERO
+        self._provisional: tuple[int, tuple[int | None, ...]] | None = None  # what it read
 
     def at(self, now_ns: int) -> Decimal:
-        """The equity at 00:00 UTC of the day of ``now_ns``."""
+        """The equity at 00:00 UTC of the day of ``now_ns`` (fixed for the day from now)."""
         day = now_ns // NANOS_PER_DAY
         if day != self._day:
             self._day = day
             self._equity = self._compute(day * NANOS_PER_DAY)
+        elif self._provisional is not None and self._provisional != self._inputs():
+            self._equity = self._compute(day * NANOS_PER_DAY)
+        self._provisional = None
         return self._equity
+
+    def prepare(self, now_ns: int) -> None:
+        """At a bar's close: the figure of the day of ``now_ns``, as its first order would
+        work it out (fixed once the clock is past 00:00; provisional at 00:00 exactly)."""
+        if now_ns % NANOS_PER_DAY:
+            self.at(now_ns)  # every bar that closed at 00:00 has been seen (a replay)
+            return
+        day = now_ns // NANOS_PER_DAY
+        if day != self._day or (
+            self._provisional is not None and self._provisional != self._inputs()
+        ):
+            self._day = day
+            self._equity = self._compute(now_ns)
+            self._provisional = self._inputs()
+
+    def _inputs(self) -> tuple[int, tuple[int | None, ...]]:
+        """What the figure was read from and may still change at 00:00: the ledger's length
+        and the last close time of each symbol held (the same symbols while the length is)."""
+        last_close = self._history.last_close_time
+        return len(self._portfolio.ledger), tuple(
+            last_close(symbol) for symbol, (qty, _) in self._held.items() if qty
+        )
 
     def _compute(self, start: int) -> Decimal:
         ledger = self._portfolio.ledger
@@ -93,13 +124,9 @@ class DailyLoss(LimitCheck):
         context.prepare_with(f"day_start {id(self)}", self.prepare)
 
     def prepare(self, symbol: Symbol | None = None) -> None:
-        """At a bar's close: the start-of-day equity of a new day, once the clock is past
-        its first instant (in a replay every bar that closed at 00:00 has been seen by then,
-        and a ledger entry booked later counts from later: the figure is the one the day's
-        first order would work out). At 00:00 exactly the next bar or order does it."""
-        now = self._context.clock.timestamp_ns()
-        if now % NANOS_PER_DAY:
-            self._start.at(now)
+        """At a bar's close: the start-of-day equity of a new day, as the day's first order
+        would work it out (:meth:`DayStartEquity.prepare`)."""
+        self._start.prepare(self._context.clock.timestamp_ns())
 
     def bind(self, strategy_id: str | None, limits: RiskLimits) -> Verdict | None:
         """See :meth:`LimitCheck.bind`."""

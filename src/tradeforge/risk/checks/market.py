@@ -65,19 +65,32 @@ class AllowedMarkets(LimitCheck):
 
 
 class TradingHours(LimitCheck):
-    """Entries only inside one of the ``trading_hours`` windows (UTC, by the clock)."""
+    """Entries only inside one of the ``trading_hours`` windows (UTC, by the clock).
+
+    Whether the clock is inside is kept until the next window edge; at a bar's close
+    (:meth:`prepare`) it is read again past an edge, as the next order would.
+    """
 
     rule = "trading_hours"
 
     def __init__(self, config: RiskConfig, context: RiskContext) -> None:
         super().__init__(config, context)
+        self._hours: list[_Hours] = []
         prepare_exposure(context)
+        context.prepare_with(f"trading_hours {id(self)}", self.prepare)
+
+    def prepare(self, symbol: Symbol | None = None) -> None:
+        """At a bar's close: whether the clock is inside each strategy's windows."""
+        now = self._context.clock.timestamp_ns()
+        for hours in self._hours:
+            hours.inside(now)
 
     def bind(self, strategy_id: str | None, limits: RiskLimits) -> Verdict | None:
         """See :meth:`LimitCheck.bind`."""
         if limits.trading_hours is None:
             return None
         hours = _Hours(tuple(_Window.of(w) for w in limits.trading_hours))
+        self._hours.append(hours)
 
         def verdict(ticket: Ticket) -> str:
             if not (ticket.projected or ticket.exposure()).adds or hours.inside(ticket.now):
