@@ -74,7 +74,11 @@ def compile_gate(build: Path = BUILD, *, quiet: bool = False) -> Path:
         return build
     shutil.rmtree(build, ignore_errors=True)
     shutil.copytree(SOURCE, build / "tradeforge", ignore=shutil.ignore_patterns("__pycache__"))
-    command = [sys.executable, "-m", "mypyc", *(f"tradeforge/{m}" for m in GATE_MODULES)]
+    command = [
+        sys.executable, "-m", "mypyc",
+        "--ignore-missing-imports",  # a wheel's build environment has mypy, not numpy
+        *(f"tradeforge/{m}" for m in GATE_MODULES),
+    ]  # fmt: skip
     done = subprocess.run(command, cwd=build, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"mypyc failed ({' '.join(command)}):\n{done.stdout}\n{done.stderr}")
@@ -89,6 +93,17 @@ def compiled_modules(build: Path = BUILD) -> list[str]:
     return [
         m for m in GATE_MODULES if list((build / "tradeforge" / m).parent.glob(_extension_of(m)))
     ]
+
+
+def shipped_extensions(build: Path = BUILD) -> dict[str, str]:
+    """What a wheel ships of ``build``: each compiled module's extension, and the mypyc
+    runtime they share (a top-level module), by the path each has in the wheel."""
+    shipped = {str(path): path.name for path in build.glob("*__mypyc.*.so")}
+    for module in GATE_MODULES:
+        folder = (build / "tradeforge" / module).parent
+        for path in folder.glob(_extension_of(module)):
+            shipped[str(path)] = path.relative_to(build).as_posix()
+    return shipped
 
 
 def _extension_of(module: str) -> str:
