@@ -13,7 +13,8 @@ modules there; put that folder first on ``PYTHONPATH`` to run the compiled gate:
 
 A build is kept while no source file of the package changed (a stamp of their contents).
 Needs a C compiler and the Python headers (``gcc``, ``python3-dev``) and mypy (the ``dev``
-extra). ``tests/test_compiled_gate.py`` runs the risk tests against the compiled gate.
+extra). A wheel's build runs it too and ships what it compiled (``tools/hatch_build.py``);
+``tests/test_compiled_gate.py`` builds the wheel and runs the risk tests against it.
 """
 
 from __future__ import annotations
