@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,6 +16,9 @@ from tradeforge.strategy.views import BarView
 
 COMPUTED_LOG = "TRADEFORGE_TEST_COMPUTED"
 """When set, :class:`CountingSmaCross` appends ``fast,slow`` to this file at every run."""
+SLOW_AFTER = "TRADEFORGE_TEST_SLOW_AFTER"
+"""When set to N, each run after the N-th logged one first sleeps half a second (a run to be
+killed mid-way is still running when the test kills it, however busy the machine)."""
 SIZE = 0.01
 
 
@@ -31,6 +35,9 @@ class CountingSmaCross(SmaCross):
                 os.write(fd, f"{self.fast},{self.slow}\n".encode())
             finally:
                 os.close(fd)
+            slow_after = os.environ.get(SLOW_AFTER)
+            if slow_after and len(read_computed(path)) > int(slow_after):
+                time.sleep(0.5)
         super().on_start()
 
 

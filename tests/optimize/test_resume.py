@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import REPO_ROOT
 from tests.optimize.conftest import BACKENDS, CASH, COMMISSION
-from tests.optimize.strategies import COMPUTED_LOG, CountingSmaCross, read_computed
+from tests.optimize.strategies import COMPUTED_LOG, SLOW_AFTER, CountingSmaCross, read_computed
 from tests.optimize.sweep_script import FAST, SLOW, sweep, table
 from tradeforge.backtest import Backtest
 from tradeforge.optimize import OptimizeError
@@ -55,10 +55,10 @@ def _count(url: str) -> int:
         return 0
 
 
-def _start(url: str, log: Path, out: Path) -> subprocess.Popen[str]:
+def _start(url: str, log: Path, out: Path, **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.optimize.sweep_script", url, "kill-test", str(out)],
-        cwd=REPO_ROOT, env={**os.environ, COMPUTED_LOG: str(log)}, text=True,
+        cwd=REPO_ROOT, env={**os.environ, COMPUTED_LOG: str(log), **env}, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
 
@@ -83,7 +83,7 @@ def test_a_killed_grid_resumes_to_the_same_table_without_computing_a_point_twice
 ) -> None:
     url = database_url(backend)
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-    killed = _start(url, first_log, tmp_path / "never.pkl")
+    killed = _start(url, first_log, tmp_path / "never.pkl", **{SLOW_AFTER: str(KILL_AFTER)})
     _kill_when_recorded(killed, url, KILL_AFTER)
     before = set(_recorded(url))
     assert KILL_AFTER <= len(before) < len(GRID)
