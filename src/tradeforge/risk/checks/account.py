@@ -53,7 +53,7 @@ class DayStartEquity:
         if day != self._day:
             self._day = day
             self._equity = self._compute(day * NANOS_PER_DAY)
-        elif self._provisional is not None and self._provisional != self._inputs():
+        elif self._stale():
             self._equity = self._compute(day * NANOS_PER_DAY)
         self._provisional = None
         return self._equity
@@ -65,12 +65,14 @@ class DayStartEquity:
             self.at(now_ns)  # every bar that closed at 00:00 has been seen (a replay)
             return
         day = now_ns // NANOS_PER_DAY
-        if day != self._day or (
-            self._provisional is not None and self._provisional != self._inputs()
-        ):
+        if day != self._day or self._stale():
             self._day = day
             self._equity = self._compute(now_ns)
             self._provisional = self._inputs()
+
+    def _stale(self) -> bool:
+        """A provisional figure whose inputs changed since it was worked out."""
+        return self._provisional is not None and self._provisional != self._inputs()
 
     def _inputs(self) -> tuple[int, tuple[int | None, ...]]:
         """What the figure was read from and may still change at 00:00: the ledger's length
